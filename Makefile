@@ -1,0 +1,49 @@
+# lexvn — every target runs inside .venv; `make setup` is idempotent.
+PY      ?= python3.11
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+INDEX   ?= .lexvn/index
+VLC     ?= ../shared/vlc
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export TOKENIZERS_PARALLELISM := false
+
+.PHONY: setup run index serve test test-slow bench eval lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	# CPU torch first, from the local wheel the registry-less machines carry.
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+index: setup
+	$(BIN)/lexvn index corpus --index $(INDEX)
+
+run: setup
+	$(BIN)/lexvn serve --index $(INDEX) --corpus corpus --host 127.0.0.1 --port 8000
+
+serve: run
+
+test: setup
+	$(BIN)/python -m pytest -q -m "not slow" tests
+
+test-slow: setup
+	$(BIN)/python -m pytest -q -m slow tests
+
+bench: setup
+	$(BIN)/python -m eval.bench --vlc $(VLC) --out eval/reports/bench
+
+eval: setup
+	$(BIN)/lexvn eval ../shared/eval/seed_queries.jsonl --corpus corpus --index .lexvn/seed-index --mode all --report eval/reports/latest/seed
+	$(BIN)/lexvn eval ../shared/eval/vlc_title_queries.jsonl --corpus $(VLC) --index .lexvn/vlc-index --mode all --report eval/reports/latest/vlc
+
+lint: setup
+	$(BIN)/ruff check indexer search api eval tests
+
+clean:
+	rm -rf .lexvn build *.egg-info

@@ -1,0 +1,153 @@
+"""The document model every stage shares: Document, Clause, Reference, ingest problems.
+
+Invariants (tested):
+- `document.text` is the decoded source file, never modified.
+- `clause.text == document.text[clause.span[0]:clause.span[1]]`.
+- `clause.clean_text` is `clause.text` with `clause.edits` applied (joined wrapped lines, dropped page
+  numbers / repeated table headers, repaired glyphs); `clause.norm_text` is `normalise(clean_text)`.
+  Both map back to `clause.text` through `textmap`, so highlights are offsets into `clause.text`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from indexer.textmap import Edit, MappedText, apply_edits
+
+# Clause kinds, from the outermost to the innermost. Normative hierarchy first, then the policy-document
+# and English-translation hierarchy, then rows of appendix tables and loose paragraphs.
+CLAUSE_KINDS = (
+    "preamble",  # text before the first structural heading (Căn cứ …, introduction)
+    "phan", "chuong", "muc", "dieu", "khoan", "diem", "tiet",  # Phần / Chương / Mục / Điều / khoản / điểm / tiết
+    "part",  # policy document or English part: "I.", "II -", "I - GUIDING VIEWPOINT"
+    "item",  # "1.", "2." under a part
+    "point",  # "a)", "b)" under an item
+    "bullet",  # "-", "+", "•" lines
+    "row",  # one row of an appendix table (fields hold the columns)
+    "paragraph",  # unnumbered paragraph that is not under any numbered heading
+    "appendix",  # "Phụ lục" heading
+)
+
+
+@dataclass(slots=True)
+class PathStep:
+    """One level of a clause's position: kind and its label as printed ("5", "b", "III", "2" for the 2nd bullet)."""
+
+    kind: str
+    label: str
+
+
+@dataclass(slots=True)
+class Reference:
+    """A mention of another document inside a document."""
+
+    text: str  # as written: "Nghị quyết số 66-NQ/TW ngày 30/4/2025 của Bộ Chính trị"
+    key: str  # normalised document number: "66-NQ/TW", "1218/QĐ-UBND", "45/2019/QH14"; or "dieu:35" for in-document refs
+    doc_type: str | None = None  # "Nghị quyết", "Luật", "Quyết định", …
+    number: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd when the text gives it
+    issuer: str | None = None
+    relation: str | None = None  # "can_cu" | "thuc_hien" | "sua_doi_bo_sung" | "thay_the" | "bai_bo" | None
+    span: tuple[int, int] = (0, 0)  # in document.text
+    clause_id: str | None = None
+    resolved_doc_id: str | None = None  # corpus document with that number, when present
+
+
+@dataclass(slots=True)
+class DocumentMeta:
+    doc_type: str | None = None  # Hiến pháp, Bộ luật, Luật, Nghị quyết, Nghị định, Quyết định, Thông tư, Kế hoạch, Chương trình hành động, Bài viết
+    number: str | None = None  # "1218/QĐ-UBND"
+    issuer: str | None = None  # "UBND tỉnh Vĩnh Long"
+    place: str | None = None
+    date: str | None = None  # ISO yyyy-mm-dd
+    title: str | None = None
+    language: str = "vi"  # "vi" | "en"
+    source_url: str | None = None
+
+
+@dataclass(slots=True)
+class Clause:
+    id: str  # stable: f"{doc_id}:{path_key}", e.g. "003_9f40a26defcbfd25:III.7.b" or "vlc-law:d5.k2.a"
+    doc_id: str
+    kind: str  # one of CLAUSE_KINDS
+    path: list[PathStep]
+    headings: list[str]  # clean text of the headings above it, outermost first (Chương …, Điều 5. Title)
+    text: str  # original text, == document.text[span[0]:span[1]]
+    span: tuple[int, int]
+    lines: tuple[int, int]  # first and last 1-based line in the source
+    citation: str  # Vietnamese legal style: "điểm b khoản 6 Mục II Kế hoạch số 12/KH-UBND …"
+    citation_en: str  # "point b, item 6, Section II of Plan No. 12/KH-UBND …"
+    edits: list[Edit] = field(default_factory=list)  # relative to `text`; produce clean_text
+    clean_text: str = ""
+    norm_text: str = ""
+    parent_id: str | None = None
+    title: str | None = None  # article / part title when the clause is a heading
+    fields: dict[str, str] = field(default_factory=dict)  # appendix table columns for kind == "row"
+    language: str = "vi"
+
+    def clean_mapped(self) -> MappedText:
+        """clean_text with its map back to offsets in `text`."""
+        return apply_edits(self.text, self.edits)
+
+
+@dataclass(slots=True)
+class Document:
+    doc_id: str  # file name without extension: "002_7aca7bcc376b2da4"
+    source: str  # path relative to the corpus root
+    content_hash: str  # sha256 of the file bytes
+    format: str  # txt | md | html | pdf | docx
+    encoding: str | None
+    text: str  # decoded (for html/pdf/docx: extracted) text; never modified afterwards
+    meta: DocumentMeta
+    clauses: list[Clause] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    # Glyph repair that cleaning applied: {"char": "ụ", "words_repaired": 123, "examples": [...]}
+    repair: dict[str, Any] = field(default_factory=dict)
+    excluded: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, why) boilerplate etc.
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Document:
+        clauses = [
+            Clause(
+                **{
+                    **c,
+                    "path": [PathStep(**p) for p in c["path"]],
+                    "span": tuple(c["span"]),
+                    "lines": tuple(c["lines"]),
+                    "edits": [Edit(**e) for e in c["edits"]],
+                }
+            )
+            for c in data["clauses"]
+        ]
+        references = [Reference(**{**r, "span": tuple(r["span"])}) for r in data["references"]]
+        return cls(
+            **{
+                **data,
+                "meta": DocumentMeta(**data["meta"]),
+                "clauses": clauses,
+                "references": references,
+                "excluded": [tuple(x) for x in data["excluded"]],
+            }
+        )
+
+
+@dataclass(slots=True)
+class IngestProblem:
+    """A file that could not be (fully) processed; listed in the ingest report, never fatal."""
+
+    source: str
+    problem: str  # "empty" | "binary" | "undecidable-encoding" | "truncated" | "unreadable" | "unsupported" | "parse-error"
+    detail: str
+
+
+@dataclass(slots=True)
+class IngestReport:
+    processed: list[str] = field(default_factory=list)
+    problems: list[IngestProblem] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

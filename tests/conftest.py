@@ -1,0 +1,40 @@
+"""Shared fixtures: the embedded seed corpus and one index of it, built once per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+SEED_QUERIES = SHARED / "eval" / "seed_queries.jsonl"
+VLC = SHARED / "vlc"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def seed_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A full hybrid index (BM25 + dense) of corpus/, shared by search, eval, api and conflict tests."""
+    from indexer.build import build_index
+
+    index_dir = tmp_path_factory.mktemp("seed") / "index"
+    build_index(CORPUS, index_dir, dense=True, progress=False)
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def searcher(seed_index: Path):
+    from search import Searcher
+
+    return Searcher.open(seed_index)
