@@ -151,3 +151,18 @@ class IngestReport:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(slots=True)
+class CleanedText:
+    """What cleaning found in a document's text, in `document.text` coordinates (the text is untouched).
+
+    `excluded`: whole-line regions that never become clause text (web boilerplate, page numbers, repeated
+    table headers), as (start, end, why). `repairs`: glyph-loss repairs, each replacing or inserting
+    characters inside a word (never touching a line break), non-overlapping.
+    """
+
+    language: str = "vi"
+    excluded: list[tuple[int, int, str]] = field(default_factory=list)
+    repairs: list[Edit] = field(default_factory=list)
+    repair_summary: dict[str, Any] = field(default_factory=dict)
