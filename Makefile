@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup run index serve test test-slow bench eval lint clean
+.PHONY: setup browser run index serve test test-slow bench eval lint clean
 
 setup: $(STAMP)
 
@@ -21,6 +21,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
 
+# The browser test drives Debian's chromium (nothing downloads a browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install Debian's chromium package for the browser test"; fi; }
+
 index: setup
 	$(BIN)/lexvn index corpus --index $(INDEX)
 
@@ -29,7 +36,7 @@ run: setup
 
 serve: run
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q -m "not slow" tests
 
 test-slow: setup

@@ -1,0 +1,93 @@
+"""`make bench`: speed and memory figures, each a ratio against a baseline measured in the same run.
+
+Each section is a `bench_*` function owned by the stage it measures; this driver only runs them in a
+fixed order, records what each returned (or the error it raised, so one broken section does not hide
+the others) and writes `report.json` and `report.md` under `--out`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _sections(vlc: Path, work: Path, seconds: int) -> list[tuple[str, str, str, dict[str, Any]]]:
+    """(title, module, function, kwargs) for every section, in the order they run."""
+    return [
+        ("Parsing ../shared/vlc", "indexer.parse", "bench_parse_vlc", {"vlc_dir": vlc}),
+        ("Index build and queries on ../shared/vlc", "search.bench", "bench_search", {"vlc_dir": vlc, "work_dir": work / "search"}),
+        ("Encoder throughput", "indexer.train_encoder", "bench_encode", {"vlc_dir": vlc}),
+        ("Cross-checking Luật Doanh nghiệp 2014 vs 2020", "search.conflicts", "bench_conflicts", {"vlc_dir": vlc}),
+        ("HTTP load, 20 clients", "api.loadtest", "bench_load", {"corpus_dir": ROOT / "corpus", "vlc_dir": vlc, "work_dir": work / "load", "seconds": seconds}),
+    ]
+
+
+def run_section(module: str, function: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    started = time.perf_counter()
+    try:
+        result = getattr(importlib.import_module(module), function)(**kwargs)
+        status = "ok"
+    except Exception as error:  # a failing section is reported, the others still run
+        result = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc(limit=5)}
+        status = "error"
+    return {"status": status, "seconds": round(time.perf_counter() - started, 2), "result": result}
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    lines = [
+        "# lexvn benchmark",
+        "",
+        f"Run {report['started']} on {report['machine']}. Every target is a ratio against a baseline measured "
+        "in the same run, or an absolute figure from this machine.",
+        "",
+    ]
+    for title, section in report["sections"].items():
+        lines += [f"## {title}", "", f"status: {section['status']}, {section['seconds']} s", "", "```json",
+                  json.dumps(section["result"], ensure_ascii=False, indent=2, default=str), "```", ""]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--vlc", type=Path, default=ROOT.parent / "shared" / "vlc")
+    parser.add_argument("--out", type=Path, default=ROOT / "eval" / "reports" / "bench")
+    parser.add_argument("--work", type=Path, default=ROOT / ".lexvn" / "bench")
+    parser.add_argument("--seconds", type=int, default=30, help="length of each HTTP load run")
+    parser.add_argument("--only", nargs="*", help="run only sections whose function name contains one of these")
+    args = parser.parse_args(argv)
+
+    report: dict[str, Any] = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
+        "sections": {},
+    }
+    for title, module, function, kwargs in _sections(args.vlc, args.work, args.seconds):
+        if args.only and not any(word in function for word in args.only):
+            continue
+        print(f"[bench] {title} …", file=sys.stderr, flush=True)
+        report["sections"][title] = run_section(module, function, kwargs)
+        print(f"[bench] {title}: {report['sections'][title]['status']}", file=sys.stderr, flush=True)
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
+    (args.out / "report.md").write_text(to_markdown(report))
+    print(to_markdown(report))
+    return 0 if all(s["status"] == "ok" for s in report["sections"].values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
