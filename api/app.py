@@ -130,11 +130,13 @@ def reference_out(reference: Any, from_doc_id: str) -> ReferenceOut:
 class Library:
     """The opened index plus the read-only lookups the API derives from it (computed once, cached)."""
 
-    def __init__(self, index_dir: Path) -> None:
-        from search import Searcher  # heavy imports (faiss, torch) only when an app is really created
-
+    def __init__(self, index_dir: Path, searcher: Any = None) -> None:
         self.index_dir = Path(index_dir)
-        self.searcher = Searcher.open(self.index_dir)
+        if searcher is None:
+            from search import Searcher  # heavy imports (faiss, torch) only when an app is really created
+
+            searcher = Searcher.open(self.index_dir)
+        self.searcher = searcher
         self._lock = threading.Lock()
         self._references_in: dict[str, list[ReferenceOut]] | None = None
         self.summaries = {summary.doc_id: summary for summary in self._summaries()}
@@ -326,9 +328,12 @@ class LatencyMiddleware:
 # ---------------------------------------------------------------------------------------------- the app
 
 
-def create_app(index_dir: Path | str) -> FastAPI:
-    """The FastAPI app serving the index at `index_dir` (opened now, once, read-only)."""
-    library = Library(Path(index_dir))
+def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
+    """The FastAPI app serving the index at `index_dir`, opened now, once, read-only.
+
+    `searcher`: an already opened `search.Searcher` of that index to share (tests reuse one per session).
+    """
+    library = Library(Path(index_dir), searcher)
     metrics = Metrics()
     app = FastAPI(
         title="lexvn",
