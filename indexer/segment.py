@@ -1,0 +1,155 @@
+"""Lexical terms for BM25: syllables, number/code compounds and underthesea words, with an on-disk cache.
+
+A clause's terms come from its *normalised* text (`clause.norm_text`), so `0,5%`/`0.5%` and `hoá`/`hóa`
+give the same terms. Terms are, for every text:
+- syllables: each alphanumeric run, lower-cased (`ngân`, `sách`, `0`, `5`) — so a query matches whether
+  or not word segmentation agrees between the query and the clause;
+- compounds: number and code tokens kept whole (`0.5%`, `178-qđ/tw`, `05/6`, `law-making`);
+- words (Vietnamese only): multi-syllable words from underthesea's `word_tokenize`, joined by `_`
+  (`ngân_sách`), which reward clauses whose segmentation agrees with the query's.
+
+Segmentation is the slow stage (~90k characters/s per core), so results are cached by the sha1 of the
+text in a tab-separated file carried from one index version to the next, and uncached texts are
+segmented in worker processes when there are many.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+# Term patterns, applied to lower-cased normalised text. Rules as data: (name, pattern).
+SYLLABLE = re.compile(r"[^\W_]+")
+COMPOUND_PATTERNS = (
+    ("number_percent", re.compile(r"(?<![\w.,/])\d+(?:[.,]\d+)*\s?%")),
+    ("code_or_date", re.compile(r"(?<![\w/])[^\W_]+(?:[./\-–][^\W_]+)+")),
+)
+# Vietnamese letters outside plain ASCII: their presence decides a text's language for tokenising.
+VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]", re.I)
+
+# Segment in worker processes only when the uncached work is large enough to pay for the start-up
+# (each worker imports underthesea, ~3 s).
+PARALLEL_MIN_TEXTS = 3000
+CACHE_FILE = "segcache.tsv"
+
+
+def text_key(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
+def detect_language(text: str) -> str:
+    """'vi' when the text carries Vietnamese letters, else 'en' (used for queries only)."""
+    return "vi" if VIETNAMESE_LETTERS.search(text) else "en"
+
+
+def syllables(text: str) -> list[str]:
+    return SYLLABLE.findall(text.lower())
+
+
+def compounds(text: str) -> list[str]:
+    lowered = text.lower()
+    found: list[str] = []
+    for _name, pattern in COMPOUND_PATTERNS:
+        found.extend(match.group(0).replace(" ", "") for match in pattern.finditer(lowered))
+    return found
+
+
+def word_terms(words: Iterable[str]) -> list[str]:
+    """Multi-syllable, purely alphabetic words from segmentation, as `ngân_sách` terms."""
+    terms = []
+    for word in words:
+        parts = word.lower().split()
+        if len(parts) > 1 and all(SYLLABLE.fullmatch(part) for part in parts):
+            terms.append("_".join(parts))
+    return terms
+
+
+def lexical_terms(text: str, words: Sequence[str] | None) -> list[str]:
+    """All BM25 terms of a normalised text given its segmented words (None for English)."""
+    terms = syllables(text) + compounds(text)
+    if words:
+        terms += word_terms(words)
+    return terms
+
+
+def _segment_one(text: str) -> list[str]:
+    from underthesea import word_tokenize
+
+    return word_tokenize(text)
+
+
+def _segment_chunk(texts: list[str]) -> list[list[str]]:
+    return [_segment_one(text) for text in texts]
+
+
+class SegmentCache:
+    """sha1(text) → underthesea words, persisted as `key<TAB>word|word|…` lines."""
+
+    def __init__(self, entries: dict[str, list[str]] | None = None) -> None:
+        self.entries: dict[str, list[str]] = entries or {}
+        self.used: set[str] = set()
+        self.hits = 0
+        self.misses = 0
+
+    @classmethod
+    def load(cls, path: Path | None) -> SegmentCache:
+        entries: dict[str, list[str]] = {}
+        if path is not None and path.is_file():
+            with path.open(encoding="utf-8") as handle:
+                for line in handle:
+                    key, _, joined = line.rstrip("\n").partition("\t")
+                    entries[key] = joined.split("|") if joined else []
+        return cls(entries)
+
+    def save(self, path: Path, only_used: bool = True) -> None:
+        keys = self.used if only_used else self.entries.keys()
+        with path.open("w", encoding="utf-8") as handle:
+            for key in sorted(keys):
+                handle.write(f"{key}\t{'|'.join(self.entries[key])}\n")
+
+    def segment_many(self, texts: Sequence[str], progress: bool = False, workers: int | None = None) -> list[list[str]]:
+        """Words of every text, segmenting only the texts not in the cache."""
+        keys = [text_key(text) for text in texts]
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in self.entries and key not in missing:
+                missing[key] = text
+        self.misses += len(missing)
+        self.hits += len(texts) - len(missing)
+        if missing:
+            segmented = segment_texts(list(missing.values()), progress=progress, workers=workers)
+            # '|' separates words on disk; a word never contains one after normalisation, but be safe.
+            for key, words in zip(missing, segmented, strict=True):
+                self.entries[key] = [word.replace("|", " ") for word in words]
+        self.used.update(keys)
+        return [self.entries[key] for key in keys]
+
+
+def segment_texts(texts: list[str], progress: bool = False, workers: int | None = None) -> list[list[str]]:
+    """underthesea word segmentation of many texts, in worker processes when there are many."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, 4) if len(texts) >= PARALLEL_MIN_TEXTS else 1
+    if workers <= 1:
+        from tqdm import tqdm
+
+        return [_segment_one(text) for text in tqdm(texts, desc="segment", unit="text", disable=not progress)]
+    chunk = max(200, len(texts) // (workers * 8))
+    chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
+    from tqdm import tqdm
+
+    results: list[list[str]] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for part in tqdm(pool.map(_segment_chunk, chunks), total=len(chunks), desc="segment", unit="chunk",
+                         disable=not progress):
+            results.extend(part)
+    return results
+
+
+def query_terms(normalised_query: str, language: str) -> list[str]:
+    """BM25 terms of a normalised query (segmented with underthesea when Vietnamese)."""
+    words = _segment_one(normalised_query) if language == "vi" else None
+    return lexical_terms(normalised_query, words)

@@ -1,0 +1,141 @@
+"""`lexvn index` and `lexvn search`."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+DEFAULT_CORPUS = Path("corpus")
+
+
+def default_index() -> Path:
+    return Path(os.environ.get("LEXVN_INDEX", ".lexvn/index"))
+
+
+def index_command(
+    corpus_dir: Annotated[Path, typer.Argument(help="folder of documents (txt, md, html, pdf, docx)")] = DEFAULT_CORPUS,
+    index: Annotated[Path | None, typer.Option("--index", help="index directory (default .lexvn/index or $LEXVN_INDEX)")] = None,
+    no_dense: Annotated[bool, typer.Option("--no-dense", help="lexical side only (quick builds of large corpora)")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="embedding model: minilm, a packaged model or a local path")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+) -> None:
+    """Build or update the index of CORPUS_DIR (only new, changed or removed files are re-processed)."""
+    from indexer.build import build_index
+
+    index_dir = index or default_index()
+    if not corpus_dir.is_dir():
+        raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="CORPUS_DIR")
+    result = build_index(corpus_dir, index_dir, dense=not no_dense, model=model, progress=not quiet)
+    typer.echo(result["report_text"])
+    counts, timings = result["counts"], result["timings"]
+    model_info = result["model"]
+    dense = f"{model_info['name']} ({model_info['dimension']}d, {model_info['faiss']})" if model_info else "none"
+    typer.echo(f"index {index_dir}: {counts['documents']} documents, {counts['clauses']} clauses, "
+               f"dense: {dense}; {result['incremental'].get('mode', 'full')} build in {timings['total']:.1f} s "
+               f"({', '.join(f'{k} {v:.1f}s' for k, v in timings.items() if k != 'total')})")
+
+
+def _filters(doc_type: str | None, issuer: str | None, year_from: int | None, year_to: int | None,
+             language: str | None, number: str | None) -> dict[str, Any] | None:
+    values = {"doc_type": doc_type, "issuer": issuer, "year_from": year_from, "year_to": year_to,
+              "language": language, "number": number}
+    values = {name: value for name, value in values.items() if value is not None}
+    return values or None
+
+
+def _result_json(hits: list[Any]) -> list[dict[str, Any]]:
+    return [hit.to_json() for hit in hits]
+
+
+def _print_text(hits: list[Any], info: dict[str, Any], explain: bool, group: bool) -> None:
+    from search.searcher import group_by_document
+
+    typer.echo(f"{len(hits)} results for {info['query']!r} ({info['mode']}, {info['took_ms']} ms)")
+    if explain:
+        typer.echo(f"  normalised: {info['normalised']!r}  language: {info['language']}  "
+                   f"phrases: {info['phrases']}  phrase matches: {info['phrase_matches']}")
+        typer.echo(f"  terms: {' '.join(info['terms'])}")
+    blocks = group_by_document(hits) if group else [{"hits": hits}]
+    for block in blocks:
+        if group:
+            doc = block["document"]
+            typer.echo(f"\n== {block['doc_id']} ({doc.get('type') or '?'} {doc.get('number') or ''}) {block['source']}")
+        for hit in block["hits"]:
+            text = hit.text
+            marked, cursor = [], 0
+            for start, end in hit.highlights:
+                marked += [text[cursor:start], "[", text[start:end], "]"]
+                cursor = end
+            marked.append(text[cursor:])
+            body = " ".join("".join(marked).split())
+            typer.echo(f"\n{hit.rank:>3}. {hit.citation}  [{hit.clause_id}]  score {hit.score:.4f}")
+            if explain:
+                typer.echo("     " + ", ".join(f"{name}={value:.4g}" for name, value in hit.scores.items()))
+            typer.echo(f"     {body[:400]}{'…' if len(body) > 400 else ''}")
+
+
+def search_command(
+    query: Annotated[str | None, typer.Argument(help="words, or a \"quoted phrase\" that every result must contain")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="index directory (default .lexvn/index or $LEXVN_INDEX)")] = None,
+    k: Annotated[int, typer.Option("-k", "--k", help="number of results", min=1)] = 10,
+    mode: Annotated[str, typer.Option("--mode", help="hybrid | bm25 | dense | phrase")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object on stdout")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="show per-signal scores and query analysis")] = False,
+    group: Annotated[bool, typer.Option("--group", help="group results by document")] = False,
+    queries: Annotated[Path | None, typer.Option("--queries", help="JSONL file of {id, query}: one JSON line out per query")] = None,
+    doc_type: Annotated[str | None, typer.Option("--type", help="document type, e.g. Luật, 'Kế hoạch'")] = None,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="substring of the issuing body")] = None,
+    year_from: Annotated[int | None, typer.Option("--from-year", help="documents dated in or after this year")] = None,
+    year_to: Annotated[int | None, typer.Option("--to-year", help="documents dated in or before this year")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="vi | en")] = None,
+    number: Annotated[str | None, typer.Option("--number", help="document number, e.g. 1218/QĐ-UBND")] = None,
+) -> None:
+    """Search the index: ranked clauses with citations and highlighted matches."""
+    from indexer.manifest import IndexError_
+    from search.searcher import Searcher
+
+    if (query is None) == (queries is None):
+        raise typer.BadParameter("give either QUERY or --queries FILE.jsonl")
+    try:
+        searcher = Searcher.open(index or default_index())
+    except IndexError_ as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    filters = _filters(doc_type, issuer, year_from, year_to, language, number)
+    try:
+        if queries is not None:
+            for line in queries.read_text(encoding="utf-8").splitlines():
+                if not line.strip():
+                    continue
+                item = json.loads(line)
+                hits = searcher.search(item["query"], k=k, mode=mode, filters=filters)
+                sys.stdout.write(json.dumps({"id": item.get("id"), "query": item["query"],
+                                             "results": _result_json(hits)}, ensure_ascii=False) + "\n")
+            return
+        hits, info = searcher.search_explained(query, k=k, mode=mode, filters=filters)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    if as_json:
+        payload: dict[str, Any] = {"query": query, "mode": mode, "took_ms": info["took_ms"],
+                                   "results": _result_json(hits)}
+        if explain:
+            payload["explain"] = {key: info[key] for key in ("normalised", "terms", "phrases", "language",
+                                                             "phrase_matches")}
+        if group:
+            from search.searcher import group_by_document
+
+            payload["groups"] = [{**g, "hits": [h.rank for h in g["hits"]]} for g in group_by_document(hits)]
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+    else:
+        _print_text(hits, info, explain, group)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("index")(index_command)
+    app.command("search")(search_command)

@@ -1,0 +1,52 @@
+"""Highlight spans: matches found in normalised text, drawn on the clause's original text.
+
+`clause_norm_mapped(clause)` maps every normalised character back to `clause.text`, so a span found in
+`norm_text` becomes [start, end) offsets into the text a reader sees. Phrase matches are highlighted
+whole; for other queries, runs of consecutive query words are highlighted, single words only when they
+are not function words (a lone `và` or `the` highlighted everywhere helps nobody).
+"""
+
+from __future__ import annotations
+
+import re
+
+from indexer.textmap import MappedText
+
+WORD = re.compile(r"[^\W_]+")
+# Function words never highlighted alone (they still are inside a run of query words).
+FUNCTION_WORDS = frozenset(
+    "và của các cho có là được trong với về theo này đó để những một từ tại khi thì đã sẽ "
+    "the a an of and or to in on for by with as at is are be from that this".split()
+)
+# Gaps allowed inside a run of query words: spaces and light punctuation, never a sentence end.
+RUN_GAP = re.compile(r"[\s,\-–—“”\"'()/]*")
+
+
+def to_original(mapped: MappedText, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    return merge_spans([mapped.to_original(start, end) for start, end in spans])
+
+
+def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(s for s in spans if s[1] > s[0]):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def term_spans(normalised_text: str, query_words: set[str]) -> list[tuple[int, int]]:
+    """Spans (in normalised text) of runs of query words; lone function words are left out."""
+    runs: list[tuple[int, int, int]] = []  # start, end, words in run
+    for match in WORD.finditer(normalised_text):
+        if match.group(0).lower() not in query_words:
+            continue
+        gap = normalised_text[runs[-1][1] : match.start()] if runs else None
+        if runs and gap is not None and RUN_GAP.fullmatch(gap):
+            start, _end, count = runs[-1]
+            runs[-1] = (start, match.end(), count + 1)
+        else:
+            runs.append((match.start(), match.end(), 1))
+    return [(start, end) for start, end, count in runs
+            if count > 1 or normalised_text[start:end].lower() not in FUNCTION_WORDS]

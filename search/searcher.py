@@ -1,0 +1,293 @@
+"""The query side: open an index directory once, answer searches from any number of threads.
+
+Pipeline per query: parse (quoted phrases, language) → normalise → terms → retrieve (BM25, dense) →
+verify phrases (exhaustive: every clause holding all the phrase's words, then the pattern) → fuse
+(weighted RRF) → highlight (mapped back to original text) → Hit with citation and document metadata.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from indexer import manifest as mf
+from indexer.build import DOCUMENTS_FILE
+from indexer.model import Clause, Document, DocumentMeta
+from search.fuse import DEFAULT_WEIGHTS, FusionWeights, weighted_rrf
+from search.highlight import term_spans, to_original
+from search.model import Hit
+from search.phrase import find_phrase, phrase_pattern, phrase_words
+from search.query import MODES, Filters, parse_query
+from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
+
+# How a clause's position reads, per kind: the word printed before its label ("" = label only).
+PATH_WORDS = {
+    "phan": "Phần", "chuong": "Chương", "muc": "Mục", "dieu": "Điều", "khoan": "khoản", "diem": "điểm",
+    "tiet": "tiết", "appendix": "Phụ lục", "row": "dòng", "bullet": "gạch", "paragraph": "đoạn",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentInfo:
+    """A document's metadata without its text and clauses (what listings need)."""
+
+    doc_id: str
+    source: str
+    format: str
+    content_hash: str
+    meta: DocumentMeta
+    clause_count: int
+
+
+def clause_path(clause: Clause) -> str:
+    steps = []
+    for step in clause.path:
+        word = PATH_WORDS.get(step.kind, "")
+        steps.append(f"{word} {step.label}".strip() if word else step.label)
+    return " > ".join(steps)
+
+
+def document_summary(meta: DocumentMeta) -> dict[str, Any]:
+    return {"type": meta.doc_type, "number": meta.number, "issuer": meta.issuer, "date": meta.date,
+            "title": meta.title, "language": meta.language}
+
+
+class Searcher:
+    """Read-only access to one index version; safe to share between threads.
+
+    - `Searcher.open(index_dir, model=None)`: opens the live version (`model`, when given, must be the one
+      the index was built with, else `IndexModelMismatch`; another format version → `IndexFormatError`).
+    - `search(query, k=10, mode="hybrid", filters=None) -> list[Hit]`; modes: hybrid, bm25, dense, phrase.
+      A quoted part (`"0,5% tổng chi ngân sách"`) must occur in every result (under normalisation); in
+      phrase mode an unquoted query is taken whole as the phrase. `filters`: a dict or `search.query.Filters`
+      with doc_type, issuer, language, number, year_from, year_to, doc_ids, kind.
+    - `documents() -> list[DocumentInfo]` (doc_id, source, format, content_hash, meta, clause_count).
+    - `get_document(doc_id) -> Document | None` (clauses and references included).
+    - `get_clause(clause_id) -> Clause | None`.
+    - `manifest`: the manifest as a dict, plus `dense` = {"model", "dimension", "faiss"} or None.
+    - `index_dir`, `directory` (the live version directory), `clause_count`, `has_dense`.
+    """
+
+    def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, documents: list[Document],
+                 weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
+        self.index_dir = index_dir
+        self.directory = directory
+        self._manifest = manifest
+        self.weights = weights
+        self._documents = {doc.doc_id: doc for doc in documents}
+        self._clauses: list[Clause] = [clause for doc in documents for clause in doc.clauses]
+        self._position = {clause.id: i for i, clause in enumerate(self._clauses)}
+        doc_ids = [doc.doc_id for doc in documents]
+        self._doc_order = doc_ids
+        self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
+        self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
+        if self.lexical.size != len(self._clauses):
+            raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
+                                      f"{len(self._clauses)} clauses; rebuild it with `lexvn index`")
+        self.dense = DenseRetriever(directory, manifest.model) if manifest.model else None
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, index_dir: Path | str, model: str | None = None, weights: FusionWeights = DEFAULT_WEIGHTS) -> Searcher:
+        index_dir = Path(index_dir)
+        directory = mf.version_dir(index_dir)
+        manifest = mf.read_manifest(directory)
+        mf.check_model(manifest, model, index_dir)
+        documents = []
+        with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
+            for line in handle:
+                documents.append(Document.from_dict(json.loads(line)))
+        return cls(index_dir, directory, manifest, documents, weights)
+
+    # ------------------------------------------------------------------------------------------ lookups
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        data = self._manifest.to_dict()
+        model = self._manifest.model
+        data["dense"] = ({"model": model["name"], "dimension": model["dimension"], "faiss": model.get("faiss")}
+                         if model else None)
+        return data
+
+    @property
+    def has_dense(self) -> bool:
+        return self.dense is not None
+
+    @property
+    def clause_count(self) -> int:
+        return len(self._clauses)
+
+    def documents(self) -> list[DocumentInfo]:
+        return [DocumentInfo(d.doc_id, d.source, d.format, d.content_hash, d.meta, len(d.clauses))
+                for d in self._documents.values()]
+
+    def get_document(self, doc_id: str) -> Document | None:
+        return self._documents.get(doc_id)
+
+    def get_clause(self, clause_id: str) -> Clause | None:
+        position = self._position.get(clause_id)
+        return None if position is None else self._clauses[position]
+
+    # ------------------------------------------------------------------------------------------ search
+
+    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None:
+            return None
+        allowed_docs = np.array([filters.accepts_document(self._documents[d].meta, d) for d in self._doc_order],
+                                dtype=bool)
+        mask = allowed_docs[self._clause_doc] if len(self._clause_doc) else np.zeros(0, dtype=bool)
+        if filters.kind:
+            mask &= np.array([c.kind == filters.kind for c in self._clauses], dtype=bool)
+        return mask
+
+    def _verify(self, phrases: list[str], language: str, mask: np.ndarray | None) -> dict[int, list[tuple[int, int]]]:
+        """Every allowed clause containing all phrases → phrase spans in its normalised text."""
+        from indexer.normalise import normalise
+
+        patterns, words = [], []
+        for phrase in phrases:
+            normalised = normalise(phrase, language)
+            pattern = phrase_pattern(normalised)
+            if pattern is None:
+                continue
+            patterns.append(pattern)
+            words.extend(phrase_words(normalised))
+        if not patterns:
+            return {}
+        found: dict[int, list[tuple[int, int]]] = {}
+        for position in self.lexical.containing_all(words).tolist():
+            if mask is not None and not mask[position]:
+                continue
+            text = self._clauses[position].norm_text
+            spans: list[tuple[int, int]] = []
+            for pattern in patterns:
+                matches = find_phrase(pattern, text)
+                if not matches:
+                    break
+                spans.extend(matches)
+            else:
+                found[position] = spans
+        return found
+
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | dict[str, Any] | None = None,
+               weights: FusionWeights | None = None) -> list[Hit]:
+        return self.search_explained(query, k, mode, filters, weights)[0]
+
+    def search_explained(self, query: str, k: int = 10, mode: str = "hybrid",
+                         filters: Filters | dict[str, Any] | None = None,
+                         weights: FusionWeights | None = None) -> tuple[list[Hit], dict[str, Any]]:
+        """Hits plus timing and query analysis (terms, phrases) for --explain and the API."""
+        from indexer.normalise import normalise
+        from indexer.segment import query_terms
+
+        started = time.perf_counter()
+        if mode not in MODES:
+            raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
+        if mode == "dense" and self.dense is None:
+            raise ValueError("this index has no dense vectors (built with --no-dense); use --mode bm25 or rebuild")
+        weights = weights or self.weights
+        parsed = parse_query(query)
+        filters = Filters.from_value(filters)
+        mask = self._mask(filters)
+        normalised = normalise(parsed.text, parsed.language)
+        terms = query_terms(normalised, parsed.language)
+
+        required = list(parsed.phrases) or ([parsed.text] if mode == "phrase" else [])
+        verified = self._verify(required, parsed.language, mask) if required else None
+        if verified is not None:
+            allowed = np.zeros(len(self._clauses), dtype=bool)
+            allowed[list(verified)] = True
+            mask = allowed if mask is None else (mask & allowed)
+
+        lexical = self.lexical.scores(terms)
+        rankings: dict[str, np.ndarray] = {}
+        signal_scores: dict[str, dict[int, float]] = {}
+        depth = max(weights.depth, k)
+        if mode in ("hybrid", "bm25", "phrase"):
+            positions, values = top_positions(lexical, depth if mode != "phrase" else len(lexical), mask)
+            rankings["bm25"] = positions
+            signal_scores["bm25"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
+        if mode in ("hybrid", "dense") and self.dense is not None:
+            positions, values = self.dense.search(parsed.text, depth, mask)
+            rankings["dense"] = positions
+            signal_scores["dense"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
+        phrase_hits = verified
+        if phrase_hits is None and mode == "hybrid" and len(phrase_words(normalised)) >= 2:
+            phrase_hits = self._verify([parsed.text], parsed.language, mask)
+        if phrase_hits:
+            ordered = sorted(phrase_hits, key=lambda p: (-float(lexical[p]), p))
+            rankings["phrase"] = np.array(ordered, dtype=np.int64)
+            signal_scores["phrase"] = {p: float(len(phrase_hits[p])) for p in ordered}
+
+        if mode == "phrase":
+            order = [(p, float(lexical[p])) for p in (rankings.get("phrase", np.zeros(0, np.int64))).tolist()]
+        elif mode == "bm25":
+            order = list(signal_scores["bm25"].items())
+        elif mode == "dense":
+            order = list(signal_scores["dense"].items())
+        else:
+            weight_map = {"bm25": weights.bm25, "dense": weights.dense, "phrase": weights.phrase}
+            order = weighted_rrf(rankings, weight_map, weights.rrf_k)
+            if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
+                seen = {p for p, _ in order}
+                order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
+
+        query_words = set(phrase_words(normalised))
+        hits = []
+        for rank, (position, score) in enumerate(order[:k], start=1):
+            scores = {name: values[position] for name, values in signal_scores.items() if position in values}
+            for name, positions in rankings.items():
+                where = np.flatnonzero(positions == position)
+                if len(where):
+                    scores[f"{name}_rank"] = float(where[0] + 1)
+            if mode == "hybrid":
+                scores["rrf"] = score
+            spans = (phrase_hits or {}).get(position)
+            hits.append(self._hit(rank, position, score, scores, spans, query_words))
+        info = {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
+                "normalised": normalised, "terms": terms, "phrases": required, "language": parsed.language,
+                "phrase_matches": len(phrase_hits or {})}
+        return hits, info
+
+    def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
+             phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
+        from indexer.normalise import clause_norm_mapped
+
+        clause = self._clauses[position]
+        document = self._documents[clause.doc_id]
+        mapped = clause_norm_mapped(clause)
+        spans = phrase_spans if phrase_spans else term_spans(mapped.text, query_words)
+        return Hit(
+            rank=rank,
+            clause_id=clause.id,
+            doc_id=clause.doc_id,
+            source=document.source,
+            text=clause.text,
+            citation=clause.citation,
+            citation_en=clause.citation_en,
+            path=clause_path(clause),
+            score=float(score),
+            scores={name: round(float(value), 6) for name, value in scores.items()},
+            highlights=to_original(mapped, spans),
+            document=document_summary(document.meta),
+            headings=list(clause.headings),
+            kind=clause.kind,
+        )
+
+
+def group_by_document(hits: list[Hit]) -> list[dict[str, Any]]:
+    """Hits grouped by document, groups in the order of their best hit."""
+    groups: dict[str, dict[str, Any]] = {}
+    for hit in hits:
+        group = groups.setdefault(hit.doc_id, {"doc_id": hit.doc_id, "source": hit.source,
+                                               "document": hit.document, "best_rank": hit.rank, "hits": []})
+        group["hits"].append(hit)
+    return list(groups.values())
