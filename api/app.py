@@ -56,6 +56,7 @@ from api.schemas import (
     SearchRequest,
     SearchResponse,
 )
+from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
 
 log = logging.getLogger("lexvn.api")
 
@@ -81,11 +82,6 @@ class NotFound(StarletteHTTPException):
 
 
 # ---------------------------------------------------------------------------------------------- the index
-
-
-def clause_path(clause: Any) -> str:
-    """The clause's position as printed labels: "III.7.b"; "" for a preamble."""
-    return ".".join(step.label for step in clause.path)
 
 
 def meta_out(meta: Any) -> DocumentMetaOut:
@@ -141,8 +137,6 @@ class Library:
         self._references_in: dict[str, list[ReferenceOut]] | None = None
         self.summaries = {summary.doc_id: summary for summary in self._summaries()}
         self.clause_count = sum(summary.clause_count for summary in self.summaries.values())
-        # Documents are parsed once per process; keep the ones a reader opens (a few hundred at most).
-        self.document = lru_cache(maxsize=256)(self._document)
 
     def _summaries(self) -> Iterable[DocumentSummary]:
         for document in self.searcher.documents():
@@ -155,15 +149,13 @@ class Library:
                 content_hash=document.content_hash,
             )
 
-    def _document(self, doc_id: str) -> Any:
-        if doc_id not in self.summaries:
+    def document(self, doc_id: str) -> Any:
+        document = self.searcher.get_document(doc_id) if doc_id in self.summaries else None
+        if document is None:
             raise NotFound("document", doc_id)
-        return self.searcher.get_document(doc_id)
+        return document
 
     def clause(self, clause_id: str) -> Any:
-        doc_id = clause_id.split(":", 1)[0]
-        if doc_id not in self.summaries:
-            raise NotFound("clause", clause_id)
         clause = self.searcher.get_clause(clause_id)
         if clause is None:
             raise NotFound("clause", clause_id)
@@ -353,6 +345,8 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
     def run_search(request: SearchRequest) -> SearchResponse:
         started = time.perf_counter()
         query = request.query.strip()
+        if request.mode == "dense" and not library.searcher.has_dense:
+            raise StarletteHTTPException(422, "this index has no dense vectors (built with --no-dense)")
         hits: list[HitOut] = []
         if query:  # a query of spaces is valid input that matches nothing
             raw = library.searcher.search(
@@ -382,9 +376,15 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
         doc_type: Annotated[str | None, Query(max_length=100)] = None,
         language: schemas.Language | None = None,
         issuer: Annotated[str | None, Query(max_length=200)] = None,
+        number: Annotated[str | None, Query(max_length=100)] = None,
+        year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
+        year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
         kind: Annotated[str | None, Query(max_length=30)] = None,
     ) -> SearchResponse:
-        filters = SearchFilters(doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, kind=kind)
+        filters = SearchFilters(
+            doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, number=number,
+            year_from=year_from, year_to=year_to, kind=kind,
+        )
         return run_search(SearchRequest(query=query, k=k, mode=mode, filters=filters, group=group))
 
     @app.post("/search", response_model=SearchResponse, tags=["search"], summary="Search clauses (JSON body)")

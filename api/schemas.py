@@ -63,6 +63,9 @@ class SearchFilters(BaseModel):
     doc_type: str | None = Field(default=None, max_length=100, description="Luật, Nghị quyết, Kế hoạch, …")
     language: Language | None = None
     issuer: str | None = Field(default=None, max_length=200, description="substring of the issuing body")
+    number: str | None = Field(default=None, max_length=100, description="document number: 1218/QĐ-UBND")
+    year_from: int | None = Field(default=None, ge=1800, le=2200, description="document year, inclusive")
+    year_to: int | None = Field(default=None, ge=1800, le=2200)
     kind: str | None = Field(default=None, max_length=30, description="clause kind: dieu, khoan, item, row, …")
 
 
