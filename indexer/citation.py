@@ -1,0 +1,132 @@
+"""Citations of a clause in Vietnamese legal style and in English, innermost unit first.
+
+`điểm b khoản 6 Mục II Kế hoạch số 12/KH-UBND ngày 3/4/2025 của UBND tỉnh X`,
+`gạch đầu dòng thứ hai, điểm 7, Mục III Nghị quyết số 66-NQ/TW ngày 30/4/2025 của Bộ Chính trị`,
+`second bullet, point 7, Part III of Resolution No. 66-NQ/TW dated April 30, 2025 of the Politburo`.
+Missing metadata fields are left out; with none at all the document id stands for the document.
+"""
+
+from __future__ import annotations
+
+from indexer.model import DocumentMeta, PathStep
+
+VI_ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
+EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+             "October", "November", "December")
+
+# Vietnamese and English words for each path step kind.
+VI_UNIT = {"phan": "Phần", "chuong": "Chương", "muc": "Mục", "dieu": "Điều", "khoan": "khoản",
+           "diem": "điểm", "tiet": "tiết", "part": "Mục", "point": "điểm", "appendix": "Phụ lục",
+           "row": "dòng", "paragraph": "đoạn", "preamble": "đoạn mở đầu"}
+EN_UNIT = {"phan": "Part", "chuong": "Chapter", "muc": "Section", "dieu": "Article", "khoan": "clause",
+           "diem": "point", "tiet": "sub-point", "part": "Part", "point": "point", "appendix": "Appendix",
+           "row": "row", "paragraph": "paragraph", "preamble": "preamble paragraph"}
+EN_DOC_TYPE = {"Hiến pháp": "Constitution", "Bộ luật": "Code", "Luật": "Law", "Nghị quyết": "Resolution",
+               "Nghị định": "Decree", "Quyết định": "Decision", "Thông tư": "Circular", "Kế hoạch": "Plan",
+               "Chương trình hành động": "Action Programme", "Chương trình": "Programme",
+               "Chỉ thị": "Directive", "Quy định": "Regulation", "Quy chế": "Rules", "Bài viết": "Article",
+               "Công văn": "Official Letter", "Thông báo": "Notice", "Kết luận": "Conclusion",
+               "Pháp lệnh": "Ordinance", "Đề án": "Scheme", "Hướng dẫn": "Guidance"}
+# Laws are named by title and number; their date and issuer add nothing to a citation.
+NAMED_TYPES = frozenset({"Hiến pháp", "Bộ luật", "Luật", "Pháp lệnh"})
+
+
+def _ordinal(n: int, words: tuple[str, ...]) -> str:
+    return words[n - 1] if 1 <= n <= len(words) else str(n)
+
+
+def _label_number(label: str) -> int:
+    digits = "".join(c for c in label if c.isdigit())
+    return int(digits) if digits else 0
+
+
+def _vi_step(step: PathStep, has_point_below: bool) -> str:
+    if step.kind == "bullet":
+        return f"gạch đầu dòng thứ {_ordinal(_label_number(step.label), VI_ORDINALS)}"
+    if step.kind == "item":
+        return f"{'khoản' if has_point_below else 'điểm'} {step.label}"
+    unit = VI_UNIT.get(step.kind, step.kind)
+    return f"{unit} {step.label}".strip() if step.label else unit
+
+
+def _en_step(step: PathStep, has_point_below: bool) -> str:
+    if step.kind == "bullet":
+        return f"{_ordinal(_label_number(step.label), EN_ORDINALS)} bullet"
+    if step.kind == "item":
+        return f"{'item' if has_point_below else 'point'} {step.label}"
+    unit = EN_UNIT.get(step.kind, step.kind)
+    return f"{unit} {step.label}".strip() if step.label else unit
+
+
+def _vi_date(iso: str | None) -> str | None:
+    if not iso or len(iso) < 10:
+        return None
+    year, month, day = iso[:4], iso[5:7], iso[8:10]
+    return f"{int(day)}/{int(month)}/{year}" if day.isdigit() and month.isdigit() else None
+
+
+def _en_date(iso: str | None) -> str | None:
+    if not iso or len(iso) < 10 or not iso[5:7].isdigit() or not iso[8:10].isdigit():
+        return None
+    month = int(iso[5:7])
+    return f"{EN_MONTHS[month - 1]} {int(iso[8:10])}, {iso[:4]}" if 1 <= month <= 12 else None
+
+
+def document_designation_vi(meta: DocumentMeta, doc_id: str) -> str:
+    doc_type = meta.doc_type
+    name = doc_type or ""
+    if doc_type in NAMED_TYPES and meta.title:
+        title = meta.title.strip()
+        name = title if title.lower().startswith(doc_type.lower()) else f"{doc_type} {title}"
+    parts = [name] if name else []
+    if meta.number:
+        parts.append(f"số {meta.number}")
+    if doc_type not in NAMED_TYPES:
+        date = _vi_date(meta.date)
+        if date:
+            parts.append(f"ngày {date}")
+        if meta.issuer:
+            parts.append(f"của {meta.issuer}")
+    if not parts or parts == [name] and not meta.number and not name:
+        return meta.title or doc_id
+    return " ".join(parts)
+
+
+def document_designation_en(meta: DocumentMeta, doc_id: str) -> str:
+    doc_type = EN_DOC_TYPE.get(meta.doc_type or "", meta.doc_type or "")
+    parts = [doc_type] if doc_type else ["Document"]
+    if meta.number:
+        parts.append(f"No. {meta.number}")
+    elif not doc_type:
+        return meta.title or doc_id
+    date = _en_date(meta.date)
+    if date:
+        parts.append(f"dated {date}")
+    if meta.issuer:
+        parts.append(f"of {meta.issuer}")
+    return " ".join(parts)
+
+
+def _points_below(path: list[PathStep]) -> list[bool]:
+    return [any(s.kind == "point" for s in path[i + 1 :]) for i in range(len(path))]
+
+
+def cite_vi(path: list[PathStep], meta: DocumentMeta, doc_id: str, attached: str | None = None) -> str:
+    """Vietnamese citation; `attached` names an attached document ("Kế hoạch") issued with the main one."""
+    below = _points_below(path)
+    steps = [_vi_step(s, below[i]) for i, s in reversed(list(enumerate(path)))]
+    designation = document_designation_vi(meta, doc_id)
+    if attached:
+        designation = f"{attached} ban hành kèm theo {designation}"
+    separator = ", " if path and path[-1].kind in ("bullet", "paragraph", "row") else " "
+    return separator.join([*steps, designation]) if steps else designation
+
+
+def cite_en(path: list[PathStep], meta: DocumentMeta, doc_id: str, attached: str | None = None) -> str:
+    below = _points_below(path)
+    steps = [_en_step(s, below[i]) for i, s in reversed(list(enumerate(path)))]
+    designation = document_designation_en(meta, doc_id)
+    if attached:
+        designation = f"{EN_DOC_TYPE.get(attached, attached)} issued with {designation}"
+    return f"{', '.join(steps)} of {designation}" if steps else designation

@@ -1,0 +1,666 @@
+"""Document text → clauses: the smallest citable units, each a faithful span of the original text.
+
+One pass over the lines with a stack of open structural nodes (Phần/Chương/Mục/Điều/khoản/điểm/tiết,
+or a policy document's I./1./a)/- and the English translation's "I - PART"); pattern tables live in
+`indexer.structure`. Lines without a marker continue the current block when the previous line was
+hard-wrapped (no sentence-final punctuation, or a long line), otherwise they open an unnumbered
+paragraph. Appendix tables (STT | Nội dung | …) become one clause per row with the columns as fields.
+Every clause keeps `text == document.text[span]`; cleaning (excluded lines, glyph repairs, whitespace)
+is expressed as `edits` relative to the clause text.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer.citation import cite_en, cite_vi
+from indexer.model import Clause, CleanedText, DocumentMeta, PathStep
+from indexer.normalise import normalise
+from indexer.structure import (
+    ARTEFACT_LINE,
+    ATTACHED,
+    ATTACHED_TYPE,
+    BARE_NUMBER,
+    CELL_CONTINUES,
+    CELL_START,
+    CLOSING,
+    MARKERS,
+    MERGING_KINDS,
+    NORMATIVE_KIND,
+    POLICY_KIND,
+    QUOTED,
+    ROW_START,
+    SENTENCE_END,
+    SEPARATOR,
+    TABLE_HEADER,
+    TASK_TABLE_FIELDS,
+    TASK_TABLE_HEADER_WORDS,
+    TIME_CELL,
+    TITLED_FAMILIES,
+    Marker,
+    starts_upper,
+)
+from indexer.textmap import Edit, apply_edits, line_starts
+
+NARROW_CELL_MAX = 24  # characters: a wrapped line of an agency / time-frame column is at most this wide
+STRONG_FAMILIES = frozenset({"phan", "chuong", "dieu", "appendix", "roman"})  # these end a table
+HEADING_KINDS_IN_CITATION = frozenset({"phan", "chuong", "muc"})  # dropped from a citation under an Điều
+
+
+@dataclass(slots=True)
+class Line:
+    index: int  # 0-based line number
+    start: int  # offset of the first non-space character
+    end: int  # offset after the last non-space character
+    text: str
+
+
+@dataclass(slots=True)
+class Node:
+    kind: str
+    label: str
+    level: int
+    first: int  # index into the usable-lines list
+    last: int
+    parent: Node | None
+    key: str = ""
+    attached: str | None = None
+    expect_title: bool = False
+    child_counts: Counter = field(default_factory=Counter)
+    table_lines: list[int] = field(default_factory=list)  # rows: the usable lines holding cell text
+    row_head: str = ""  # rows: text after the STT number on the row's first line
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class TableState:
+    parent: Node | None
+    header_text: list[str] = field(default_factory=list)
+    header_lines: set[str] = field(default_factory=set)  # the first header's lines, to spot repeats
+    in_header: bool = True
+    last_stt: int = 0
+    row: Node | None = None
+    rows: list[Node] = field(default_factory=list)
+
+
+def _usable_lines(text: str, excluded: list[tuple[int, int, str]]) -> tuple[list[Line], list[Line]]:
+    """Non-blank lines split into (kept, excluded); a line is excluded when a region covers its text."""
+    regions = sorted((s, e) for s, e, _ in excluded)
+    region_starts = [s for s, _ in regions]
+    kept: list[Line] = []
+    dropped: list[Line] = []
+    for index, match in enumerate(re.finditer(r"[^\n]*\n?", text)):
+        raw = match.group()
+        if not raw:
+            break
+        core = raw.strip()
+        stripped = core.lstrip("\ufeff").lstrip()
+        if not stripped:
+            continue
+        start = match.start() + raw.index(core) + (len(core) - len(stripped))
+        end = start + len(stripped)
+        # A region covering the whole stripped line (regions are sorted; check the one starting before it).
+        position = bisect_left(region_starts, start + 1) - 1
+        covered = False
+        while position >= 0 and not covered:
+            region_start, region_end = regions[position]
+            if region_start <= start and region_end >= end:
+                covered = True
+            position -= 1
+            if position >= 0 and regions[position][1] < start:
+                break
+        (dropped if covered else kept).append(Line(index, start, end, stripped))
+    return kept, dropped
+
+
+def _match_marker(text: str) -> tuple[Marker, re.Match[str]] | None:
+    if QUOTED.match(text):
+        return None
+    for marker in MARKERS:
+        match = marker.pattern.match(text)
+        if match:
+            return marker, match
+    return None
+
+
+def _wrap_width(lines: list[Line]) -> int:
+    lengths = sorted(len(line.text) for line in lines)
+    return lengths[int(len(lengths) * 0.9)] if lengths else 80
+
+
+def _continues(previous: str, line: str, width: int) -> bool:
+    """Hard-wrap rule: a sentence never starts in lower case; an upper-case line goes on a long line
+    that did not close a sentence (a proper noun after a wrap), and starts a new block otherwise."""
+    if not starts_upper(line):
+        return True
+    return not SENTENCE_END.search(previous) and len(previous) >= 0.75 * width
+
+
+class _Builder:
+    """Walks the usable lines once and collects nodes; `clauses()` turns them into Clause objects."""
+
+    def __init__(self, lines: list[Line], excluded_lines: list[Line]):
+        self.lines = lines
+        self.excluded_lines = excluded_lines
+        self.width = _wrap_width(lines)
+        self.nodes: list[Node] = []
+        self.stack: list[Node] = []
+        self.current: Node | None = None
+        self.attached: str | None = None
+        self.structured = False  # seen a structural marker yet
+        self.top_counts: Counter = Counter()
+        self.table: TableState | None = None
+        self.skipped_in_table: list[int] = []  # usable lines inside a table that are page artefacts
+
+    # --- node creation ---------------------------------------------------------------------------
+    def _parent(self) -> Node | None:
+        return self.stack[-1] if self.stack else None
+
+    def _count(self, parent: Node | None, what: str) -> int:
+        counts = parent.child_counts if parent else self.top_counts
+        counts[what] += 1
+        return counts[what]
+
+    def _new(self, kind: str, label: str, level: int, index: int, parent: Node | None) -> Node:
+        node = Node(kind, label, level, index, index, parent, attached=self.attached)
+        self.nodes.append(node)
+        return node
+
+    def _open_marker(self, marker: Marker, match: re.Match[str], index: int) -> None:
+        while self.stack and self.stack[-1].level >= marker.level:
+            self.stack.pop()
+        in_article = marker.family == "dieu" or any(n.kind == "dieu" for n in self.stack)
+        kind = (NORMATIVE_KIND if in_article else POLICY_KIND)[marker.family]
+        parent = self._parent()
+        label = (match.group("label") or "").strip()
+        if kind == "bullet":
+            label = str(self._count(parent, "bullet"))
+        elif kind == "appendix" and not label:
+            label = ""
+        node = self._new(kind, label, marker.level, index, parent)
+        node.expect_title = marker.family in TITLED_FAMILIES and not (match.group("rest") or "").strip()
+        self.stack.append(node)
+        self.current = node
+        self.structured = True
+
+    def _open_paragraph(self, index: int) -> None:
+        parent = self._parent()
+        kind = "paragraph" if self.structured else "preamble"
+        label = str(self._count(parent, kind))
+        self.current = self._new(kind, label, 99, index, parent)
+
+    # --- tables ----------------------------------------------------------------------------------
+    def _table_line(self, index: int, line: Line) -> bool:
+        """Handle a line inside a table; False when the table ended and the line needs normal handling."""
+        table = self.table
+        assert table is not None
+        text = line.text
+        marked = _match_marker(text)
+        if marked and marked[0].family in STRONG_FAMILIES and not ROW_START.match(text):
+            self.table = None
+            return False
+        if TABLE_HEADER.match(text):
+            table.in_header = True
+            table.header_text.append(text)
+            table.header_lines.add(text)
+            self._skip(index)
+            return True
+        row = ROW_START.match(text)
+        stt = int(row.group("stt")) if row else -1
+        is_next_row = row is not None and table.last_stt < stt <= table.last_stt + 3 and (
+            row.group("rest") is None or starts_upper(row.group("rest"))
+        )
+        if ARTEFACT_LINE.match(text) or (BARE_NUMBER.match(text) and not is_next_row):
+            self._skip(index)  # page number or time stamp of the PDF
+            return True
+        if is_next_row and BARE_NUMBER.match(text) and self._next_is_header(index):
+            self._skip(index)
+            return True
+        if is_next_row:
+            table.in_header = False
+            table.last_stt = stt
+            node = self._new("row", str(stt), 50, index, table.parent)
+            node.row_head = row.group("rest") or ""
+            table.row = node
+            table.rows.append(node)
+            self.current = node
+            return True
+        if table.row is None or (table.in_header and text in table.header_lines):
+            table.header_text.append(text)
+            table.header_lines.add(text)
+            self._skip(index)
+            return True
+        table.in_header = False
+        table.row.last = index
+        table.row.table_lines.append(index)
+        return True
+
+    def _next_is_header(self, index: int) -> bool:
+        return index + 1 < len(self.lines) and bool(TABLE_HEADER.match(self.lines[index + 1].text))
+
+    def _skip(self, index: int) -> None:
+        self.skipped_in_table.append(index)
+
+    # --- the walk --------------------------------------------------------------------------------
+    def run(self) -> None:
+        excluded_headers = {line.index for line in self.excluded_lines if TABLE_HEADER.match(line.text)}
+        next_excluded_header = sorted(excluded_headers)
+        header_cursor = 0
+        for index, line in enumerate(self.lines):
+            # A table whose first header line cleaning excluded still starts a table here.
+            while header_cursor < len(next_excluded_header) and next_excluded_header[header_cursor] < line.index:
+                if self.table is None:
+                    self.table = TableState(parent=self._table_parent())
+                header_cursor += 1
+            if self.table is not None and self._table_line(index, line):
+                continue
+            self._line(index, line)
+
+    def _table_parent(self) -> Node | None:
+        for node in reversed(self.stack):
+            if node.kind == "appendix":
+                return node
+        return self._parent()
+
+    def _line(self, index: int, line: Line) -> None:
+        text = line.text
+        if SEPARATOR.match(text):
+            self.current = None
+            return
+        if TABLE_HEADER.match(text):
+            self.table = TableState(parent=self._table_parent(), header_text=[text], header_lines={text})
+            self.current = None
+            self._skip(index)
+            return
+        attached = ATTACHED.match(text)
+        if attached and self.structured:
+            self.stack.clear()
+            self.attached = ATTACHED_TYPE[attached.group("type")]
+            self.structured = False
+            self.current = None
+            self._open_paragraph(index)
+            return
+        if CLOSING.match(text):
+            self.stack.clear()
+            self.current = None
+            self._open_paragraph(index)
+            return
+        marked = _match_marker(text)
+        if marked:
+            self._open_marker(marked[0], marked[1], index)
+            return
+        current = self.current
+        if current is not None:
+            previous = self.lines[current.last].text
+            if current.expect_title and (text.isupper() or not SENTENCE_END.search(previous)) and text.isupper():
+                current.last = index
+                return
+            current.expect_title = False
+            if current.kind in MERGING_KINDS or _continues(previous, text, self.width):
+                current.last = index
+                return
+        self._open_paragraph(index)
+
+
+# --- fields of task-table rows -------------------------------------------------------------------------
+
+
+def _split_joined_cells(head: str) -> tuple[str, list[str]]:
+    """A row whose cells the PDF joined on one line: "26 Nội dung … Các sở, ban, Các cơ quan, Thực hiện"."""
+    starts = [m.start() + 1 for m in re.finditer(r" (?=\S)", head) if CELL_START.match(head[m.start() + 1 :])]
+    starts = [s for s in starts if s > 20 and len(head) - s <= 3 * NARROW_CELL_MAX]
+    if len(starts) < 2:
+        return head, []
+    starts = starts[-3:]
+    cells = [head[a:b].strip() for a, b in zip(starts, [*starts[1:], len(head)], strict=True)]
+    return head[: starts[0]].strip(), cells
+
+
+def _paren_balanced(lines: list[str]) -> bool:
+    text = " ".join(lines)
+    return text.count("(") == text.count(")")
+
+
+def _boundary_score(lines: list[str], k: int, last_cell: bool) -> float:
+    line, previous = lines[k], lines[k - 1]
+    if not _paren_balanced(lines[:k]):
+        return float("-inf")
+    score = 0.0
+    score += 2 if CELL_START.match(line) else 0
+    score += 1 if starts_upper(line) else -3
+    score -= 3 if CELL_CONTINUES.search(previous) else 0
+    if TIME_CELL.match(line):
+        score += 1 if last_cell else -1
+    return score
+
+
+def _split_narrow(lines: list[str]) -> list[list[str]]:
+    """Split the narrow column lines of a row into (lead agency, partners, time frame)."""
+    m = len(lines)
+    if m == 0:
+        return [[], [], []]
+    if m == 1:
+        return [lines, [], []]
+    if m == 2:
+        return [[lines[0]], [], [lines[1]]] if TIME_CELL.match(lines[1]) else [[lines[0]], [lines[1]], []]
+    best: tuple[float, int, int] | None = None
+    for i in range(1, m - 1):
+        first = _boundary_score(lines, i, False)
+        for j in range(i + 1, m):
+            total = first + _boundary_score(lines, j, True)
+            if best is None or total > best[0]:
+                best = (total, i, j)
+    assert best is not None
+    _, i, j = best
+    return [lines[:i], lines[i:j], lines[j:]]
+
+
+def _assign_by_vocabulary(lines: list[str], columns: int, vocabulary: dict[str, Counter]) -> list[list[str]]:
+    """Continuation lines of joined cells, split in order so that each goes where other rows had it."""
+    best: tuple[int, list[list[str]]] | None = None
+    m = len(lines)
+    cuts = [(i, j) for i in range(m + 1) for j in range(i, m + 1)] if columns == 3 else [(i, m) for i in range(m + 1)]
+    for i, j in cuts:
+        groups = [lines[:i], lines[i:j], lines[j:]][:columns]
+        score = sum(vocabulary.get(line, Counter())[c] for c, group in enumerate(groups) for line in group)
+        if best is None or score > best[0]:
+            best = (score, groups)
+    return best[1] if best else [lines]
+
+
+def _row_fields(rows: list[Node], cell_lines: dict[int, list[str]], header: str) -> None:
+    """Fill `fields` of each row: STT and content always; agency and time columns for task tables."""
+    task_table = all(word in header.lower() for word in TASK_TABLE_HEADER_WORDS)
+    vocabulary: dict[str, Counter] = {}
+    joined: list[tuple[Node, str, list[str], list[str], list[str]]] = []
+    for row in rows:
+        lines = cell_lines[id(row)]
+        head = row.row_head
+        content, heads = _split_joined_cells(head) if task_table and head else (head, [])
+        content_lines = [content] if content else []
+        narrow: list[str] = []
+        previous_wide = bool(content)
+        for line in lines:
+            wide = len(line) > NARROW_CELL_MAX
+            if wide or (previous_wide and not starts_upper(line) and not narrow):
+                content_lines.append(line)
+                previous_wide = wide
+            else:
+                narrow.append(line)
+                previous_wide = False
+        row.fields = {"stt": row.label, "noi_dung": " ".join(content_lines)}
+        if not task_table:
+            if narrow:
+                row.fields["noi_dung"] = " ".join([*content_lines, *narrow])
+            continue
+        if heads:
+            joined.append((row, content, heads, content_lines, narrow))
+            continue
+        cells = _split_narrow(narrow)
+        for column, cell in enumerate(cells):
+            for line in cell:
+                vocabulary.setdefault(line, Counter())[column] += 1
+        for name, cell in zip(TASK_TABLE_FIELDS[2:], cells, strict=True):
+            row.fields[name] = " ".join(cell)
+    for row, _content, heads, _content_lines, narrow in joined:
+        groups = _assign_by_vocabulary(narrow, len(heads), vocabulary)
+        for name, head, group in zip(TASK_TABLE_FIELDS[2:], heads, groups, strict=False):
+            row.fields[name] = " ".join([head, *group])
+
+
+# --- clause construction -------------------------------------------------------------------------------
+
+
+def _clause_edits(
+    text: str,
+    offset: int,
+    repairs: list[Edit],
+    deletions: list[tuple[int, int]],
+) -> list[Edit]:
+    """Edits relative to the clause text: glyph repairs, deleted regions, whitespace runs → one space."""
+    end = offset + len(text)
+    local_deletions = [(max(s, offset) - offset, min(e, end) - offset) for s, e in deletions if s < end and e > offset]
+    local_repairs = [
+        Edit(r.start - offset, r.end - offset, r.replacement)
+        for r in repairs
+        if r.start >= offset and r.end <= end
+        and not any(s < r.end and r.start < e or s <= r.start < e for s, e in local_deletions)
+    ]
+    if not local_deletions and not local_repairs:
+        return [Edit(m.start(), m.end(), " ") for m in re.finditer(r"\s+", text) if m.group() != " "]
+    masked = list(text)
+    for s, e in local_deletions:
+        masked[s:e] = "\n" * (e - s)  # a deleted region counts as whitespace of the run it sits in
+    for r in local_repairs:
+        for i in range(r.start, r.end):
+            masked[i] = "X"  # a repaired character is never collapsed
+    cut_points = sorted({r.start for r in local_repairs if r.start == r.end})
+    edits = list(local_repairs)
+    for match in re.finditer(r"\s+", "".join(masked)):
+        bounds = [match.start(), *[p for p in cut_points if match.start() < p < match.end()], match.end()]
+        for a, b in zip(bounds, bounds[1:], strict=False):
+            if text[a:b] != " ":
+                edits.append(Edit(a, b, " "))
+    return sorted(edits, key=lambda e: (e.start, e.end))
+
+
+def _path(node: Node) -> list[PathStep]:
+    chain = []
+    while node is not None:
+        chain.append(PathStep(node.kind, node.label))
+        node = node.parent
+    return chain[::-1]
+
+
+def _own_key(node: Node) -> str:
+    kind, label = node.kind, node.label
+    return {
+        "phan": f"p{label}", "chuong": f"ch{label}", "muc": f"m{label}", "dieu": f"d{label}",
+        "khoan": f"k{label}", "tiet": f"t{label}", "bullet": f"-{label}", "paragraph": f"p{label}",
+        "preamble": f"pre{label}", "appendix": f"pl{label}", "row": f"row{label}",
+    }.get(kind, label)
+
+
+def _key(node: Node) -> str:
+    own = _own_key(node)
+    parent = node.parent
+    if node.kind == "dieu" or parent is None:
+        key = own
+    elif node.kind == "row" and parent.kind == "appendix" and not parent.label:
+        key = own
+    else:
+        key = f"{parent.key}.{own}" if parent.key else own
+    if node.attached and (parent is None) and node.kind not in ("dieu",):
+        key = f"{_attached_prefix(node.attached)}.{key}"
+    return key
+
+
+def _attached_prefix(attached: str) -> str:
+    return "".join(word[0] for word in attached.split()).upper()
+
+
+def _citation_path(path: list[PathStep]) -> list[PathStep]:
+    if any(step.kind == "dieu" for step in path):
+        return [step for step in path if step.kind not in HEADING_KINDS_IN_CITATION]
+    return path
+
+
+def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMeta) -> list[Clause]:
+    """Split a document into clauses (see module docstring); never raises on odd text."""
+    language = meta.language or cleaned.language or "vi"
+    lines, excluded_lines = _usable_lines(text, cleaned.excluded)
+    builder = _Builder(lines, excluded_lines)
+    builder.run()
+    if not builder.nodes:
+        return []
+    has_structure = any(n.kind not in ("preamble", "paragraph") for n in builder.nodes)
+    repairs = sorted(cleaned.repairs, key=lambda e: (e.start, e.end))
+    deletions = sorted((s, e) for s, e, _ in cleaned.excluded)
+    table_deletions = [(lines[i].start, lines[i].end) for i in builder.skipped_in_table]
+    deletions = sorted(deletions + table_deletions)
+    starts = line_starts(text)
+    del starts  # line numbers come from Line.index
+
+    # Row fields need cleaned line text (glyph repairs applied).
+    rows = [n for n in builder.nodes if n.kind == "row"]
+    if rows:
+        cell_lines = {id(row): [_clean_line(lines[i], text, repairs) for i in row.table_lines] for row in rows}
+        for row in rows:
+            if row.row_head:
+                row.row_head = _clean_line(lines[row.first], text, repairs).split(" ", 1)[-1]
+        header = " ".join(line.text for line in lines if TABLE_HEADER.match(line.text))
+        header += " " + " ".join(lines[i].text for i in builder.skipped_in_table[:12])
+        _row_fields(rows, cell_lines, header)
+
+    clauses: list[Clause] = []
+    used: set[str] = set()
+    node_ids: dict[int, str] = {}
+    for node in builder.nodes:
+        if not has_structure and node.kind == "preamble":
+            node.kind = "paragraph"
+        node.key = _key(node)
+        key = node.key
+        suffix = 1
+        while key in used:
+            suffix += 1
+            key = f"{node.key}~{suffix}"
+        used.add(key)
+        node.key = key
+        first, last = lines[node.first], lines[node.last]
+        span = (first.start, last.end)
+        clause_text = text[span[0] : span[1]]
+        edits = _clause_edits(clause_text, span[0], repairs, deletions)
+        clean = apply_edits(clause_text, edits).text
+        path = _path(node)
+        citation_path = _citation_path(path)
+        headings = []
+        ancestor = node.parent
+        while ancestor is not None:
+            headings.append(ancestor_clean(ancestor, clauses, node_ids))
+            ancestor = ancestor.parent
+        clause = Clause(
+            id=f"{doc_id}:{key}",
+            doc_id=doc_id,
+            kind=node.kind,
+            path=path,
+            headings=[h for h in headings[::-1] if h],
+            text=clause_text,
+            span=span,
+            lines=(first.index + 1, last.index + 1),
+            citation=cite_vi(citation_path, meta, doc_id, node.attached),
+            citation_en=cite_en(citation_path, meta, doc_id, node.attached),
+            edits=edits,
+            clean_text=clean,
+            norm_text=normalise(clean, language),
+            parent_id=node_ids.get(id(node.parent)) if node.parent else None,
+            title=_title(node, clean),
+            fields=dict(node.fields),
+            language=language,
+        )
+        node_ids[id(node)] = clause.id
+        clauses.append(clause)
+    return clauses
+
+
+def ancestor_clean(ancestor: Node, clauses: list[Clause], node_ids: dict[int, str]) -> str:
+    """Clean text of an already-built ancestor clause (ancestors always precede their descendants)."""
+    clause_id = node_ids.get(id(ancestor))
+    if clause_id is None:
+        return ""
+    for clause in reversed(clauses):
+        if clause.id == clause_id:
+            return clause.clean_text
+    return ""
+
+
+def _clean_line(line: Line, text: str, repairs: list[Edit]) -> str:
+    inside = [Edit(r.start - line.start, r.end - line.start, r.replacement)
+              for r in repairs if r.start >= line.start and r.end <= line.end]
+    cleaned = apply_edits(text[line.start : line.end], inside).text if inside else line.text
+    return re.sub(r"\s+", " ", cleaned).strip()
+
+
+TITLE_PATTERNS = {
+    "dieu": re.compile(r"^Điều\s+\d+[a-zđ]?\s*[.:]\s*(?P<title>.*)$"),
+    "part": re.compile(r"^[IVXLC]+\s*[.\-–—]\s*(?P<title>.*)$"),
+    "chuong": re.compile(r"^\S+\s+\S+\.?\s*(?P<title>.*)$"),
+    "phan": re.compile(r"^\S+\s+(?:thứ\s+|THỨ\s+)?\S+\.?\s*(?P<title>.*)$"),
+    "muc": re.compile(r"^\S+\s+\S+\.?\s*(?P<title>.*)$"),
+    "appendix": re.compile(r"^(?:Phụ lục|PHỤ LỤC)\s*(?:[IVXLC\d]+)?\s*[.:]?\s*(?P<title>.*)$"),
+    "item": re.compile(r"^\d+\s*\.\s*(?P<title>.*)$"),
+}
+
+
+def _title(node: Node, clean: str) -> str | None:
+    pattern = TITLE_PATTERNS.get(node.kind)
+    if pattern is None:
+        return None
+    match = pattern.match(clean)
+    title = match.group("title").strip() if match else ""
+    if node.kind == "item" and (len(title) > 160 or SENTENCE_END.search(title)):
+        return None  # an item that is a sentence, not a heading
+    return title or None
+
+
+# --- benchmark -----------------------------------------------------------------------------------------
+
+ARTICLE_LINE = re.compile(r"^\s*Điều\s+(\d+[a-zđ]?)\s*\.", re.M)
+
+
+def bench_parse_vlc(vlc_dir: str | Path) -> dict:
+    """Parse every VLC file; count `Điều N.` line headings (independent regex) vs article clauses."""
+    from indexer.model import DocumentMeta as Meta
+
+    files = sorted(Path(vlc_dir).glob("*.txt"))
+    started = time.perf_counter()
+    headings = matched = articles = khoan = diem = nested_ok = clauses_total = 0
+    failures: list[str] = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        try:
+            clauses = parse_clauses(path.stem, text, CleanedText(), Meta(doc_type="Luật"))
+        except Exception as error:  # noqa: BLE001 - the benchmark reports, never stops
+            failures.append(f"{path.name}: {error!r}")
+            continue
+        clauses_total += len(clauses)
+        expected = Counter((m.start(1), m.group(1)) for m in ARTICLE_LINE.finditer(text))
+        by_start = {c.span[0]: c for c in clauses if c.kind == "dieu"}
+        headings += len(expected)
+        for (start, number), _ in expected.items():
+            clause = by_start.get(_first_non_space(text, start))
+            if clause is not None and clause.path[-1].label == number:
+                matched += 1
+        articles += sum(1 for c in clauses if c.kind == "dieu")
+        for c in clauses:
+            if c.kind in ("khoan", "diem"):
+                khoan += c.kind == "khoan"
+                diem += c.kind == "diem"
+                kinds = [s.kind for s in c.path]
+                nested_ok += "dieu" in kinds and (c.kind == "khoan" or "khoan" in kinds or kinds[-2] == "dieu")
+    seconds = time.perf_counter() - started
+    return {
+        "files": len(files),
+        "files_failed": len(failures),
+        "failures": failures[:10],
+        "seconds": round(seconds, 2),
+        "dieu_headings": headings,
+        "dieu_clauses_matched": matched,
+        "coverage_pct": round(100.0 * matched / headings, 3) if headings else 0.0,
+        "dieu_clauses": articles,
+        "khoan_clauses": khoan,
+        "diem_clauses": diem,
+        "khoan_diem_nested_pct": round(100.0 * nested_ok / (khoan + diem), 3) if khoan + diem else 0.0,
+        "clauses": clauses_total,
+    }
+
+
+def _first_non_space(text: str, position: int) -> int:
+    line_start = text.rfind("\n", 0, position) + 1
+    while line_start < len(text) and (text[line_start].isspace() or text[line_start] == "\ufeff"):
+        line_start += 1
+    return line_start
