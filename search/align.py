@@ -33,6 +33,7 @@ from search.facts import DOC_NUMBER, extract_facts, skeleton_words
 DATA = Path(__file__).resolve().parent / "data"
 HEADING_KINDS = frozenset({"phan", "chuong", "muc", "appendix"})
 MIN_WORDS = 4
+MUTUAL_TOLERANCE = 0.02
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class Alignment:
     lexical: float
     dense: float | None  # rescaled dense cosine, None when no vectors
     rank: int  # 1 = the source clause's best counterpart
+    mutual: bool = True  # the source is also (within 0.02 of) the target's best counterpart in A
 
 
 @lru_cache(maxsize=1)
@@ -94,14 +96,29 @@ def clause_body(clause: Clause) -> str:
     return clause.clean_text or clause.text
 
 
+def heading_tokens(clause: Clause) -> list[str]:
+    """The nearest heading's title words ("Giải thích từ ngữ"), its label ("Điều 4.") dropped, kept apart
+    from body words: two versions of a definition sit under the same article title, not the same number."""
+    if not clause.headings:
+        return []
+    title = re.sub(r"^\s*(?:Điều|Chương|Mục|Phần|Article|Chapter)\s+\S+\s*[.:-]?\s*", "", clause.headings[-1])
+    return [f"h:{t}" for t in _syllable_tokens([w for w in skeleton_words(title) if not w.isdigit()])]
+
+
 def clause_tokens(clause: Clause, to_vietnamese: bool) -> list[str]:
-    """Lexical tokens of a clause; an English clause checked against Vietnamese goes through the table."""
+    """Lexical tokens of a clause; an English clause checked against Vietnamese goes through the table.
+
+    Same language: words only, digits dropped, so a clause whose number changed still finds its old
+    version (comparing numbers is the facts' job). Across languages the words barely meet, so the
+    language-independent anchors (numbers by value, document numbers) are added, counted double."""
     text = clause_body(clause)
     if to_vietnamese and clause.language == "en":
-        tokens = translated_words(text)
-    else:
-        tokens = _syllable_tokens(skeleton_words(text))
-    return tokens + 2 * anchor_tokens(text, clause.language)  # anchors count double: they rarely coincide
+        return translated_words(text) + 2 * anchor_tokens(text, clause.language)
+    words = [w for w in skeleton_words(text) if not w.isdigit()]
+    tokens = _syllable_tokens(words) + heading_tokens(clause)
+    if to_vietnamese:
+        tokens += 2 * anchor_tokens(text, clause.language)
+    return tokens
 
 
 def alignable(clause: Clause) -> bool:
@@ -169,6 +186,7 @@ def align_clauses(
     settings = calibration()["thresholds"][pair if dense is not None else f"{pair}_lexical_only"]
     threshold = settings["threshold"] if threshold is None else threshold
     margin = settings["margin"] if margin is None else margin
+    column_best = combined.max(axis=0)
     alignments: list[Alignment] = []
     for row, clause in enumerate(src):
         scores = combined[row]
@@ -179,5 +197,6 @@ def align_clauses(
             if score < threshold or score < best - margin:
                 break
             alignments.append(Alignment(clause, tgt[column], round(score, 4), round(float(lexical[row, column]), 4),
-                                        None if dense is None else round(float(dense[row, column]), 4), rank))
+                                        None if dense is None else round(float(dense[row, column]), 4), rank,
+                                        score >= float(column_best[column]) - MUTUAL_TOLERANCE))
     return alignments

@@ -35,7 +35,9 @@ from search.model import ClauseRef, Conflict
 
 FINDING_ORDER = ("value_changed", "comparator_changed", "deadline_changed", "obligation_dropped",
                  "modality_changed", "agency_changed", "consistent")
-MIN_CONTEXT_OVERLAP = 0.34  # share of context words two quantities must share to be "the same measure"
+MIN_CONTEXT_OVERLAP = 0.34
+MODALITY_MIN_SIMILARITY = 0.75
+KEPT_MARGIN = 0.05  # a counterpart keeping the fact must beat the changed one by this much to silence it  # modal verbs move around in rewording; only near-identical pairs count  # share of context words two quantities must share to be "the same measure"
 COMPARATOR_WORDS = {"ge": "không thấp hơn / at least", "le": "không quá / at most", "gt": "trên / over",
                     "lt": "dưới / under", "eq": "bằng / exactly"}
 
@@ -73,8 +75,14 @@ def context_overlap(a: Fact, a_lang: str, b: Fact, b_lang: str) -> float:
     return len(left & right) / min(len(left), len(right))
 
 
+# Units that measure the same thing in different steps: "15 ngày làm việc" → "15 ngày" is a change, not a drop.
+COMPARABLE_UNITS = {("duration", "day"): "days", ("duration", "working_day"): "days"}
+
+
 def _same_measure(a: Fact, b: Fact) -> bool:
-    return a.kind == b.kind and a.unit == b.unit
+    if a.kind != b.kind:
+        return False
+    return a.unit == b.unit or COMPARABLE_UNITS.get((a.kind, a.unit), a.unit) == COMPARABLE_UNITS.get((b.kind, b.unit), b.unit)
 
 
 def _overlaps(a: str, b: str) -> bool:
@@ -83,8 +91,16 @@ def _overlaps(a: str, b: str) -> bool:
     return a_start <= b_end and b_start <= a_end
 
 
+def _topic_kept(fact: Fact, language: str, other_words: set[str], other_language: str) -> bool:
+    """The counterpart still speaks of what the quantity measured (half of its context words)."""
+    context = _context_set(fact, language, other_language)
+    return bool(context) and len(context & other_words) >= 0.5 * len(context)
+
+
 def compare_quantities(a_facts: list[Fact], b_facts: list[Fact], a_lang: str, b_lang: str,
-                       reference: str, a_obliged: bool, b_obliged: bool) -> tuple[list[Difference], list[Fact]]:
+                       reference: str, a_obliged: bool, b_obliged: bool,
+                       other_text_words: tuple[set[str], set[str]] = (set(), set())) -> tuple[list[Difference], list[Fact]]:
+    """`other_text_words`: skeleton words of (B, A), to judge whether a dropped quantity's topic is kept."""
     """(differences, facts of A kept in B). Exact keeps are matched first so a repeated number never
     pairs with the wrong twin."""
     qa = [f for f in a_facts if f.kind in QUANTITY_KINDS]
@@ -104,7 +120,7 @@ def compare_quantities(a_facts: list[Fact], b_facts: list[Fact], a_lang: str, b_
     unmatched_a: list[Fact] = []
     for fact in free_a:
         candidates = [b for b in free_b if _same_measure(fact, b)]
-        same_value = [b for b in candidates if b.value == fact.value]
+        same_value = [b for b in candidates if b.value == fact.value and b.unit == fact.unit]
         if same_value:
             other = same_value[0]
             free_b.remove(other)
@@ -126,9 +142,13 @@ def compare_quantities(a_facts: list[Fact], b_facts: list[Fact], a_lang: str, b_
     dropped_side = [(f, "a") for f in unmatched_a] if reference == "a" else [(f, "b") for f in free_b]
     other_facts = qb if reference == "a" else qa
     obliged = a_obliged if reference == "a" else b_obliged
+    del obliged  # a bare quantity under "phải" proved too noisy: only comparator-bound quantities count
+    other_lang = b_lang if reference == "a" else a_lang
+    fact_lang = a_lang if reference == "a" else b_lang
     for fact, side in dropped_side:
-        quantified = fact.comparator != "eq" or (obliged and fact.kind in ("percent", "amount", "duration"))
-        if quantified and not any(_same_measure(fact, o) for o in other_facts):
+        quantified = fact.comparator != "eq"
+        topic_kept = _topic_kept(fact, fact_lang, other_text_words[0 if reference == "a" else 1], other_lang)
+        if quantified and topic_kept and not any(_same_measure(fact, o) for o in other_facts):
             where = "A" if side == "a" else "B"
             differences.append(Difference(
                 "obligation_dropped", f"{where} requires {fact.describe()} ({fact.text}); the counterpart states no {fact.kind}",
@@ -182,12 +202,8 @@ def _ref(clause: Clause) -> ClauseRef:
                      text=clause.text)
 
 
-def _suppress_kept(differences: list[Difference], kept_anywhere: set[tuple]) -> list[Difference]:
-    def key(fact: Fact | None) -> tuple | None:
-        return None if fact is None else (fact.kind, fact.unit, fact.value, fact.comparator)
-
-    return [d for d in differences
-            if d.kind not in ("value_changed", "comparator_changed") or key(d.source_fact) not in kept_anywhere]
+def _fact_key(fact: Fact | None) -> tuple | None:
+    return None if fact is None else (fact.kind, fact.unit, fact.value, fact.comparator)
 
 
 def findings_for(alignments: list[Alignment], reference: str, include_consistent: bool = True) -> list[Conflict]:
@@ -205,20 +221,30 @@ def findings_for(alignments: list[Alignment], reference: str, include_consistent
     results: list[Conflict] = []
     for group in by_source.values():
         compared = []
-        kept_anywhere: set[tuple] = set()
+        kept_at: dict[tuple, float] = {}  # fact key → best similarity of a counterpart that keeps it
         for alignment in group:
             a, b = alignment.source, alignment.target
             fa, fb = facts_of(a), facts_of(b)
-            differences, kept = compare_quantities(fa, fb, a.language, b.language, reference, _obliged(fa), _obliged(fb))
+            words = (set(skeleton_words(clause_body(b))), set(skeleton_words(clause_body(a))))
+            differences, kept = compare_quantities(fa, fb, a.language, b.language, reference, _obliged(fa),
+                                                   _obliged(fb), words)
             deadline_diffs, kept_deadlines = compare_deadlines(fa, fb)
-            kept_anywhere |= {(f.kind, f.unit, f.value, f.comparator) for f in kept}
+            for fact in kept:
+                key = _fact_key(fact)
+                kept_at[key] = max(kept_at.get(key, 0.0), alignment.similarity)
             if alignment.rank == 1:
-                differences += deadline_diffs + compare_modality(fa, fb) + compare_agencies(fa, fb)
+                differences += deadline_diffs + compare_agencies(fa, fb)
+                if alignment.similarity >= MODALITY_MIN_SIMILARITY:
+                    differences += compare_modality(fa, fb)
             else:
                 differences = [d for d in differences if d.kind in ("value_changed", "comparator_changed")]
+            if not alignment.mutual:  # another clause of A fits this counterpart better: judge no difference
+                differences = []
             compared.append((alignment, fa, fb, differences, kept + kept_deadlines))
         for alignment, fa, fb, differences, kept in compared:
-            differences = _suppress_kept(differences, kept_anywhere if alignment.rank > 1 or len(group) > 1 else set())
+            # a fact kept by a clearly better counterpart is not "changed" against this one
+            differences = [d for d in differences if d.kind not in ("value_changed", "comparator_changed")
+                           or kept_at.get(_fact_key(d.source_fact), -1.0) < alignment.similarity + KEPT_MARGIN]
             results.extend(_conflicts(alignment, fa, fb, differences, kept, include_consistent))
     return sorted(results, key=lambda c: (FINDING_ORDER.index(c.kind) if c.kind == "consistent" else 0,
                                           -c.confidence, c.source.clause_id))

@@ -103,6 +103,8 @@ class _Patterns:
     quantity: re.Pattern[str]
     before: list[tuple[str, re.Pattern[str]]]
     after: list[tuple[str, re.Pattern[str]]]
+    range_start: re.Pattern[str]
+    range_end: re.Pattern[str]
     reference_before: re.Pattern[str]
     dates: list[tuple[str, re.Pattern[str]]]
     deadline_before: re.Pattern[str]
@@ -126,8 +128,10 @@ def patterns() -> _Patterns:
               for op, ph in t["comparators_before"].items()]
     after = [(op, re.compile(rf"^\s*(?:{_alternation(ph)})(?!\w)", re.IGNORECASE))
              for op, ph in t["comparators_after"].items()]
+    # a reference word, possibly followed by a list of earlier numbers: "các Điều 38, 39, 40 và <42>"
     reference_before = re.compile(
-        rf"(?<!\w)(?:{_alternation(t['reference_words_before_number'])})\s*[:.]?\s*$", re.IGNORECASE)
+        rf"(?<!\w)(?:{_alternation(t['reference_words_before_number'])})\s*[:.]?\s*"
+        r"(?:\d+[a-zđ]?\s*(?:,|và|hoặc|and|or|,\s*and)\s*)*$", re.IGNORECASE)
     roman = r"(I{1,3}|IV|[1-4])"
     month_en = "|".join(MONTHS_EN)
     dates = [  # (granularity, pattern); earlier entries win over later ones on overlap
@@ -152,7 +156,10 @@ def patterns() -> _Patterns:
     agency = re.compile(rf"(?<!\w)(?:{_alternation(t['agency_heads'])})(?=\s+[A-ZĐÀ-Ỹa-zđà-ỹ])")
     markers = t["agency_lead_markers"]
     lead_marker = re.compile(rf"(?<!\w)(?:{_alternation(markers['after'] + markers['en_after'])})(?!\w)", re.IGNORECASE)
-    return _Patterns(quantity, before, after, reference_before, dates, deadline_before, modality, modality_of,
+    range_start = re.compile(rf"(?<!\w)(?:{_alternation(t['range_start']['ge'])})\s*$", re.IGNORECASE)
+    range_end = re.compile(rf"(?<!\w)(?:{_alternation(t['range_end_after']['ge'] + t['range_end_after']['le'])})(?!\w)",
+                           re.IGNORECASE)
+    return _Patterns(quantity, before, after, range_start, range_end, reference_before, dates, deadline_before, modality, modality_of,
                      agency, lead_marker)
 
 
@@ -196,6 +203,8 @@ def extract_quantities(text: str, language: str = "vi") -> list[Fact]:
             continue
         if kind == "count" and digits and len(digits) == 4 and 1900 <= int(digits.replace(".", "").replace(",", "") or 0) <= 2100:
             continue  # a bare year belongs to dates
+        if kind == "count" and unit is not None and unit.split()[0] in t["count_unit_stopwords"]:
+            continue  # "5 và", "3 đến": a list member or a range bound, not a counted noun
         if kind == "count" and unit is not None:
             end = match.start(3)  # keep the measured noun as context, not as part of the quantity text
             unit_words = unit.split()
@@ -206,10 +215,11 @@ def extract_quantities(text: str, language: str = "vi") -> list[Fact]:
             if pattern.search(text[max(0, start - 40):start]):
                 comparator = op
                 break
-        # "từ 2 thành viên trở lên": the after-comparator follows the unit or the counted noun
-        tail = text[match.end():match.end() + 40]
+        # "từ 35% tổng giá trị tài sản trở lên": "từ" opens, "trở lên" closes the phrase it bounds
+        phrase_tail = re.split(r"[,;:.]\s", text[match.end():match.end() + 90])[0]
         for op, pattern in p.after:
-            if comparator == "eq" and pattern.search(tail):
+            if comparator == "eq" and (pattern.search(text[match.end():match.end() + 40]) or (
+                    p.range_start.search(text[max(0, start - 12):start]) and p.range_end.search(phrase_tail))):
                 comparator = op
         facts.append(Fact(kind=kind, value=value * multiplier, text=text[start:match.end()].strip(), span=(start, match.end()),
                           unit=unit, comparator=comparator, context=_context(text, start, match.end())))
