@@ -153,6 +153,7 @@ class _Builder:
         self.current: Node | None = None
         self.attached: str | None = None
         self.structured = False  # seen a structural marker yet
+        self.closed = False  # past the signature / distribution block: no more nesting
         self.top_counts: Counter = Counter()
         self.table: TableState | None = None
         self.skipped_in_table: list[int] = []  # usable lines inside a table that are page artefacts
@@ -184,7 +185,8 @@ class _Builder:
             label = ""
         node = self._new(kind, label, marker.level, index, parent)
         node.expect_title = marker.family in TITLED_FAMILIES and not (match.group("rest") or "").strip()
-        self.stack.append(node)
+        if not (self.closed and kind == "bullet"):
+            self.stack.append(node)
         self.current = node
         self.structured = True
 
@@ -282,16 +284,20 @@ class _Builder:
             self.stack.clear()
             self.attached = ATTACHED_TYPE[attached.group("type")]
             self.structured = False
+            self.closed = False
             self.current = None
             self._open_paragraph(index)
             return
         if CLOSING.match(text):
+            self.closed = True
             self.stack.clear()
             self.current = None
             self._open_paragraph(index)
             return
         marked = _match_marker(text)
         if marked:
+            if self.closed and marked[0].family in STRONG_FAMILIES:
+                self.closed = False
             self._open_marker(marked[0], marked[1], index)
             return
         current = self.current

@@ -49,7 +49,7 @@ TITLED_FAMILIES = frozenset({"phan", "chuong", "muc", "appendix", "roman"})
 MERGING_KINDS = frozenset({"dieu", "khoan", "diem", "tiet", "phan", "chuong", "muc"})
 
 # A line that closes the body: signature and distribution blocks.
-CLOSING = re.compile(r"^(?:Nơi nhận\s*:|(?:TM|KT|TL|TUQ|Q)\.\s+\S|Recipients\s*:)")
+CLOSING = re.compile(r"^(?:Nơi nhận\s*:|(?:TM|KT|TL|TUQ|Q)\.\s+\S|T/M\s|Recipients\s*:)")
 # An attached document starts after the main one: "KẾ HOẠCH", "QUY CHẾ", "QUY ĐỊNH" alone on a line.
 ATTACHED = re.compile(r"^(?P<type>KẾ HOẠCH|QUY CHẾ|QUY ĐỊNH|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|ĐỀ ÁN|ĐIỀU LỆ|HƯỚNG DẪN)$")
 ATTACHED_TYPE = {"KẾ HOẠCH": "Kế hoạch", "QUY CHẾ": "Quy chế", "QUY ĐỊNH": "Quy định",
