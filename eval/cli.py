@@ -1,0 +1,164 @@
+"""`lexvn eval`: score the engine on labelled queries (shared JSONL, BEIR folder) or score TREC runs."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+MODE_CHOICES = ("all", "hybrid", "bm25", "dense", "phrase")
+
+
+def parse_ks(text: str) -> tuple[int, ...]:
+    try:
+        ks = tuple(sorted({int(part) for part in text.split(",") if part.strip()}))
+    except ValueError as error:
+        raise typer.BadParameter(f"expected comma-separated integers, got {text!r}", param_hint="-k") from error
+    if not ks or ks[0] < 1:
+        raise typer.BadParameter("k values must be >= 1", param_hint="-k")
+    return ks
+
+
+def parse_modes(text: str, has_dense: bool) -> list[str]:
+    from eval.runner import SEARCH_MODES
+
+    if text == "all":
+        return [m for m in SEARCH_MODES if has_dense or m != "dense"]
+    modes = [m.strip() for m in text.split(",") if m.strip()]
+    unknown = [m for m in modes if m not in SEARCH_MODES]
+    if unknown or not modes:
+        raise typer.BadParameter(f"unknown mode(s) {unknown}; choose all or from {', '.join(SEARCH_MODES)}",
+                                 param_hint="--mode")
+    if "dense" in modes and not has_dense:
+        raise typer.BadParameter("the index has no dense vectors; rebuild without --no-dense", param_hint="--mode")
+    return modes
+
+
+def parse_pairs(text: str | None) -> list[tuple[str, str]] | None:
+    if not text:
+        return None
+    pairs = []
+    for part in text.split(";"):
+        names = [n.strip() for n in part.split(",")]
+        if len(names) != 2 or not all(names):
+            raise typer.BadParameter(f"expected A,B[;C,D], got {text!r}", param_hint="--compare")
+        pairs.append((names[0], names[1]))
+    return pairs
+
+
+def _print_summary(result, paths) -> None:
+    from eval.metrics import TOP
+
+    metrics = [f"recall@{k}" for k in result.ks] + [f"mrr@{TOP}", f"ndcg@{TOP}"]
+    typer.echo(f"{result.name}: {len(result.queries)} queries")
+    typer.echo("mode      " + "".join(f"{m:>11}" for m in metrics))
+    for mode, m in result.modes.items():
+        typer.echo(f"{mode:<10}" + "".join(f"{m.means[x]:>11.3f}" for x in metrics))
+    for c in result.comparisons:
+        for metric, v in c.metrics.items():
+            typer.echo(f"{c.a} vs {c.b} {metric}: {v['a']:.3f} vs {v['b']:.3f}, p = {v['p_value']:.4f} ({c.test})")
+    if paths:
+        typer.echo(f"report: {paths['markdown'].parent}")
+
+
+def eval_command(
+    queries: Annotated[Path | None, typer.Argument(help="labelled queries: shared-format .jsonl or a BEIR folder")] = None,
+    index: Annotated[Path | None, typer.Option("--index", help="index directory (default .lexvn/index or $LEXVN_INDEX)")] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="corpus to (re)build the index from when it is missing or stale")] = None,
+    mode: Annotated[str, typer.Option("--mode", help="all, or one or more of hybrid,bm25,dense,phrase")] = "all",
+    k: Annotated[str, typer.Option("-k", help="recall cut-offs, comma-separated")] = "1,5,10,20",
+    report: Annotated[Path | None, typer.Option("--report", help="write report.md, recall_at_k.png, summary.json and TREC runs here")] = None,
+    split: Annotated[str | None, typer.Option("--split", help="BEIR qrels split (default test, else the only one)")] = None,
+    qrels: Annotated[Path | None, typer.Option("--qrels", help="TREC qrels file (with --run: score existing runs)")] = None,
+    run: Annotated[list[Path] | None, typer.Option("--run", help="TREC run file; repeat to compare runs")] = None,
+    compare: Annotated[str | None, typer.Option("--compare", help="mode pairs to test, e.g. 'hybrid,bm25;hybrid,dense' (default: hybrid vs each)")] = None,
+    test: Annotated[str, typer.Option("--test", help="paired significance test: fisher (randomization) or student")] = "fisher",
+    no_dense: Annotated[bool, typer.Option("--no-dense", help="build without dense vectors; 'all' then skips dense")] = False,
+    save_baseline: Annotated[Path | None, typer.Option("--save-baseline", help="write hybrid recall@10/MRR@10 (per query too) as the regression baseline")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+) -> None:
+    """Recall@k, MRR@10 and nDCG@10 per search mode and per query kind, with significance tests.
+
+    A result satisfies an anchor judgement when it comes from the judged document and its clause text
+    contains the anchor (compared as skeletons); each judgement counts once.
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from eval import formats, runner
+    from eval.metrics import STAT_TESTS
+    from eval.report import write_report
+
+    ks = parse_ks(k)
+    if test not in STAT_TESTS:
+        raise typer.BadParameter(f"choose one of {', '.join(STAT_TESTS)}", param_hint="--test")
+
+    if qrels is not None or run:
+        if qrels is None or not run:
+            raise typer.BadParameter("--qrels and --run go together")
+        runs = {}
+        for path in run:
+            name = formats.trec_run_tag(path)
+            name = name if name not in runs else f"{name}({path.name})"
+            runs[name] = formats.read_trec_run(path)
+        result = runner.evaluate_trec(formats.read_trec_qrels(qrels), runs, ks, test, name=qrels.name)
+        paths = write_report(result, report) if report else {}
+        _print_summary(result, paths)
+        return
+
+    if queries is None:
+        raise typer.BadParameter("give QUERIES, or --qrels with --run", param_hint="QUERIES")
+    need_dense = not no_dense
+    info: dict = {"queries_file": str(queries)}
+    with tempfile.TemporaryDirectory(prefix="lexvn-eval-") as scratch:
+        if formats.is_beir_folder(queries):
+            beir = formats.read_beir(queries, split)
+            info["beir_split"] = beir.split
+            if corpus is None:
+                # The BEIR documents become the corpus; their ids become lexvn doc_ids (file names).
+                corpus = Path(scratch) / "corpus"
+                doc_ids = runner.write_beir_corpus(beir, corpus)
+                labelled = runner.beir_queries_for_index(beir, doc_ids)
+                index = index or Path(scratch) / "index"
+            else:
+                labelled = beir.queries
+        elif queries.is_file():
+            labelled = formats.read_queries_jsonl(queries)
+        else:
+            raise typer.BadParameter(f"{queries} is neither a .jsonl file nor a BEIR folder", param_hint="QUERIES")
+
+        if index is None:
+            from search.cli import default_index
+
+            index = default_index()
+        if corpus is not None:
+            wants_dense = need_dense and (mode == "all" or "dense" in mode.split(","))
+            info["build"] = runner.ensure_index(corpus, index, wants_dense, progress=not quiet,
+                                                log=lambda line: typer.echo(line, err=True))
+            info["corpus"] = str(corpus)
+        info["index"] = str(index)
+
+        from search import Searcher
+
+        searcher = Searcher.open(index)
+        modes = parse_modes(mode, searcher.has_dense and need_dense)
+        info["clauses"] = searcher.clause_count
+        info["dense_model"] = (searcher.manifest.get("dense") or {}).get("model")
+        result = runner.evaluate_retrievers(
+            queries.stem if queries.is_file() else queries.name, labelled,
+            runner.searcher_retrievers(searcher, modes), ks, parse_pairs(compare), test, info)
+
+    paths = write_report(result, report) if report else {}
+    if save_baseline is not None:
+        import json
+
+        record = runner.baseline_record(result, note=f"measured by `lexvn eval {queries}` on {info['index']}")
+        save_baseline.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        typer.echo(f"baseline written to {save_baseline}")
+    _print_summary(result, paths)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("eval")(eval_command)

@@ -1,0 +1,368 @@
+"""Run labelled queries through retrievers (search modes), judge the results, score them, guard baselines.
+
+A retriever is any `(query, k) -> ranked results` callable whose results have `clause_id`, `doc_id` and
+`text` (`search.model.Hit` has them): the harness tests plug in random and oracle retrievers, `lexvn
+eval` plugs in `Searcher.search` once per mode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from statistics import fmean
+from typing import Any
+
+from eval.anchors import JudgedResult, Matcher, ResultLike, first_satisfying_rank, qrels_for
+from eval.formats import BeirSet, LabelledQuery
+from eval.metrics import (
+    DEFAULT_KS,
+    TOP,
+    Comparison,
+    PerQuery,
+    compare_judged,
+    evaluate_judged,
+    judged_run,
+    means,
+)
+
+Retriever = Callable[[str, int], Sequence[ResultLike]]
+SEARCH_MODES = ("hybrid", "bm25", "dense", "phrase")
+PRIMARY_MODE = "hybrid"
+KIND_ORDER = ("phrase", "number", "paraphrase", "english", "docref", "tone", "table", "title")
+GUARD_METRICS = ("recall@10", "mrr@10")
+SNIPPET_CHARS = 180
+
+
+@dataclass(slots=True)
+class ShownResult:
+    """What the report shows of one returned clause."""
+
+    rank: int
+    clause_id: str
+    doc_id: str
+    citation: str
+    score: float
+    snippet: str
+    satisfied: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class ModeResult:
+    mode: str
+    per_query: PerQuery  # metric → query id → value
+    judged: dict[str, list[JudgedResult]] = field(default_factory=dict)
+    shown: dict[str, list[ShownResult]] = field(default_factory=dict)
+    curve: dict[int, float] = field(default_factory=dict)  # k → mean recall@k, k = 1..max k
+    seconds: float = 0.0
+
+    @property
+    def means(self) -> dict[str, float]:
+        return means(self.per_query)
+
+
+@dataclass(slots=True)
+class EvalResult:
+    name: str
+    queries: list[LabelledQuery]
+    qrels: dict[str, dict[str, int]]
+    ks: tuple[int, ...]
+    modes: dict[str, ModeResult]
+    comparisons: list[Comparison] = field(default_factory=list)
+    info: dict[str, Any] = field(default_factory=dict)  # index, corpus, counts, skipped queries
+
+    def kinds(self) -> list[str]:
+        present = {q.kind for q in self.queries}
+        return [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
+
+    def by_kind(self, mode: str) -> dict[str, dict[str, float]]:
+        """Mean of every metric per query kind (`n` = number of queries of that kind)."""
+        per_query = self.modes[mode].per_query
+        table: dict[str, dict[str, float]] = {}
+        for kind in self.kinds():
+            ids = [q.id for q in self.queries if q.kind == kind]
+            row = {metric: fmean(values[q] for q in ids) for metric, values in per_query.items()}
+            table[kind] = {"n": len(ids), **row}
+        return table
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def evaluate_mode(queries: Sequence[LabelledQuery], qrels: Mapping[str, Mapping[str, int]], mode: str,
+                  retriever: Retriever, ks: Sequence[int], matcher: Matcher | None = None) -> ModeResult:
+    """Ask `retriever` every query for max(ks) results, judge them, score them."""
+    matcher = matcher or Matcher()
+    depth = max(max(ks), TOP)
+    judged: dict[str, list[JudgedResult]] = {}
+    shown: dict[str, list[ShownResult]] = {}
+    started = time.perf_counter()
+    for query in queries:
+        results = list(retriever(query.text, depth))[:depth]
+        judged[query.id] = matcher.judge(query, results)
+        shown[query.id] = [
+            ShownResult(j.rank, j.clause_id, j.doc_id, getattr(r, "citation", "") or j.clause_id,
+                        float(getattr(r, "score", 0.0)), snippet(r.text), j.satisfied)
+            for j, r in zip(judged[query.id], results, strict=True)
+        ]
+    seconds = time.perf_counter() - started
+    per_query = evaluate_judged(qrels, judged, ks)
+    curve_ks = list(range(1, max(ks) + 1))
+    curve_values = evaluate_judged(qrels, judged, curve_ks)
+    curve = {k: fmean(curve_values[f"recall@{k}"].values()) for k in curve_ks}
+    return ModeResult(mode, per_query, judged, shown, curve, seconds)
+
+
+def default_comparisons(modes: Sequence[str]) -> list[tuple[str, str]]:
+    """The primary mode against every other mode evaluated."""
+    primary = PRIMARY_MODE if PRIMARY_MODE in modes else modes[0]
+    return [(primary, other) for other in modes if other != primary]
+
+
+def evaluate_retrievers(name: str, queries: Sequence[LabelledQuery], retrievers: Mapping[str, Retriever],
+                        ks: Sequence[int] = DEFAULT_KS, comparisons: Sequence[tuple[str, str]] | None = None,
+                        test: str = "fisher", info: dict[str, Any] | None = None) -> EvalResult:
+    judged_queries = [q for q in queries if q.judgements]
+    skipped = [q.id for q in queries if not q.judgements]
+    qrels = qrels_for(judged_queries)
+    matcher = Matcher()
+    modes = {mode: evaluate_mode(judged_queries, qrels, mode, retriever, ks, matcher)
+             for mode, retriever in retrievers.items()}
+    pairs = default_comparisons(list(modes)) if comparisons is None else comparisons
+    compared = [compare_judged(qrels, modes[a].judged, modes[b].judged, (a, b), test) for a, b in pairs]
+    details = {"queries": len(judged_queries), "skipped_without_judgements": skipped, **(info or {})}
+    return EvalResult(name, judged_queries, qrels, tuple(ks), modes, compared, details)
+
+
+def searcher_retrievers(searcher: Any, modes: Sequence[str]) -> dict[str, Retriever]:
+    """One retriever per search mode of a `search.Searcher`."""
+    def make(mode: str) -> Retriever:
+        return lambda text, k: searcher.search(text, k=k, mode=mode)
+
+    return {mode: make(mode) for mode in modes}
+
+
+def judged_items_by_mode(result: EvalResult, k: int | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    return {mode: judged_run(m.judged, k) for mode, m in result.modes.items()}
+
+
+def first_ranks(mode: ModeResult) -> dict[str, int | None]:
+    return {qid: first_satisfying_rank(results) for qid, results in mode.judged.items()}
+
+
+# ------------------------------------------------------------------------------------------ index
+
+
+def corpus_files(corpus_dir: Path) -> list[Path]:
+    """The files an index build would read (the indexer's own lister when it has one)."""
+    try:
+        from indexer import pipeline
+
+        lister = getattr(pipeline, "corpus_files", None)
+    except ImportError:
+        lister = None
+    if lister is not None:
+        return list(lister(corpus_dir))
+    from indexer.load import SUPPORTED_SUFFIXES
+
+    return sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
+
+
+def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool) -> str | None:
+    """Why the index at `index_dir` does not reflect `corpus_dir` (None when it does)."""
+    from indexer import manifest as mf
+
+    try:
+        directory = mf.version_dir(Path(index_dir))
+        manifest = mf.read_manifest(directory)
+    except (mf.IndexError_, OSError, ValueError) as error:
+        return f"no usable index ({error})"
+    if need_dense and not manifest.model:
+        return "index has no dense vectors"
+    indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
+    problems: set[str] = set()
+    report_file = directory / "ingest_report.json"
+    if report_file.is_file():
+        try:
+            report = json.loads(report_file.read_text(encoding="utf-8"))
+            problems = {p["source"] for p in report.get("problems", []) if isinstance(p, dict) and "source" in p}
+        except (OSError, ValueError):
+            problems = set()
+    corpus_dir = Path(corpus_dir).resolve()
+    seen: set[str] = set()
+    for path in corpus_files(corpus_dir):
+        source = path.relative_to(corpus_dir).as_posix()
+        seen.add(source)
+        if source in problems:
+            continue
+        if source not in indexed:
+            return f"{source} is not indexed"
+        if hashlib.sha256(path.read_bytes()).hexdigest() != indexed[source]:
+            return f"{source} changed since the index was built"
+    removed = sorted(set(indexed) - seen)
+    if removed:
+        return f"{removed[0]} was removed from the corpus"
+    return None
+
+
+def ensure_index(corpus_dir: Path, index_dir: Path, need_dense: bool, progress: bool = True,
+                 log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current."""
+    reason = index_staleness(corpus_dir, index_dir, need_dense)
+    if reason is None:
+        return {"built": False}
+    from indexer.build import build_index
+
+    log(f"building {index_dir} from {corpus_dir}: {reason}")
+    started = time.perf_counter()
+    manifest = build_index(corpus_dir, index_dir, dense=need_dense, progress=progress)
+    return {"built": True, "reason": reason, "seconds": round(time.perf_counter() - started, 1),
+            "counts": manifest.get("counts", {}), "timings": manifest.get("timings", {})}
+
+
+SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def beir_file_stem(doc_id: str) -> str:
+    """A file name for a BEIR document; ids that are not safe file names get a readable, unique stem."""
+    if SAFE_NAME.match(doc_id) and len(doc_id) <= 120:
+        return doc_id
+    readable = re.sub(r"[^A-Za-z0-9._-]+", "_", doc_id)[:80].strip("._-") or "doc"
+    return f"{readable}-{hashlib.sha1(doc_id.encode('utf-8')).hexdigest()[:10]}"
+
+
+def write_beir_corpus(beir: BeirSet, corpus_dir: Path) -> dict[str, str]:
+    """Write each BEIR document as `<stem>.txt` (title, blank line, text); returns BEIR id → lexvn doc_id."""
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    doc_ids: dict[str, str] = {}
+    for beir_id, (title, text) in beir.corpus.items():
+        stem = beir_file_stem(beir_id)
+        doc_ids[beir_id] = stem
+        body = f"{title.strip()}\n\n{text.strip()}\n" if title.strip() else f"{text.strip()}\n"
+        (corpus_dir / f"{stem}.txt").write_text(body, encoding="utf-8")
+    return doc_ids
+
+
+def beir_queries_for_index(beir: BeirSet, doc_ids: Mapping[str, str]) -> list[LabelledQuery]:
+    """BEIR judgements pointed at the lexvn doc_ids of the written corpus (judgement ids stay BEIR ids)."""
+    return [replace(q, judgements=[replace(j, doc=doc_ids[j.doc]) for j in q.judgements]) for q in beir.queries]
+
+
+# ------------------------------------------------------------------------------------------ regression guard
+
+
+@dataclass(slots=True)
+class QueryDiff:
+    query_id: str
+    metric: str
+    baseline: float
+    current: float
+
+    @property
+    def delta(self) -> float:
+        return self.current - self.baseline
+
+
+@dataclass(slots=True)
+class GuardReport:
+    ok: bool
+    failures: list[str]  # one line per metric whose mean fell below its baseline
+    drops: list[QueryDiff]  # per-query values that fell
+    gains: list[QueryDiff]
+
+    def explain(self) -> str:
+        lines = list(self.failures)
+        if self.drops:
+            lines.append("queries that fell:")
+            lines += [f"  {d.query_id} {d.metric}: {d.baseline:.4f} → {d.current:.4f} ({d.delta:+.4f})"
+                      for d in self.drops]
+        if self.gains:
+            lines.append("queries that rose:")
+            lines += [f"  {d.query_id} {d.metric}: {d.baseline:.4f} → {d.current:.4f} ({d.delta:+.4f})"
+                      for d in self.gains]
+        return "\n".join(lines) if lines else "no change"
+
+
+def baseline_record(result: EvalResult, mode: str = PRIMARY_MODE, metrics: Sequence[str] = GUARD_METRICS,
+                    note: str = "") -> dict[str, Any]:
+    """The content of eval/baselines.json for one measured run: means and per-query values."""
+    mode_result = result.modes[mode]
+    return {
+        "dataset": result.name,
+        "mode": mode,
+        "note": note,
+        "metrics": {m: round(mode_result.means[m], 6) for m in metrics},
+        "per_query": {qid: {m: round(mode_result.per_query[m][qid], 6) for m in metrics}
+                      for qid in sorted(result.qrels)},
+    }
+
+
+def check_regression(per_query: PerQuery, baseline: Mapping[str, Any], metrics: Sequence[str] = GUARD_METRICS,
+                     tolerance: float = 1e-6) -> GuardReport:
+    """Fail when a metric's mean falls below the baseline; list every query whose value moved.
+
+    `tolerance` only absorbs float rounding of the stored values (6 digits), not real drops.
+    """
+    failures: list[str] = []
+    drops: list[QueryDiff] = []
+    gains: list[QueryDiff] = []
+    stored = baseline["per_query"]
+    missing = sorted(set(stored) - set(per_query[metrics[0]]))
+    if missing:
+        failures.append(f"queries of the baseline not evaluated: {', '.join(missing)}")
+    for metric in metrics:
+        values = per_query[metric]
+        current_mean = fmean(values[q] for q in stored if q in values) if stored else 0.0
+        expected = float(baseline["metrics"][metric])
+        if current_mean < expected - tolerance:
+            failures.append(f"{metric} fell: {current_mean:.4f} < baseline {expected:.4f} "
+                            f"({current_mean - expected:+.4f})")
+        for query_id, old in stored.items():
+            if query_id not in values:
+                continue
+            diff = QueryDiff(query_id, metric, float(old[metric]), float(values[query_id]))
+            if diff.delta < -tolerance:
+                drops.append(diff)
+            elif diff.delta > tolerance:
+                gains.append(diff)
+    drops.sort(key=lambda d: (d.delta, d.query_id))
+    gains.sort(key=lambda d: (-d.delta, d.query_id))
+    return GuardReport(not failures, failures, drops, gains)
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------------------ TREC input
+
+
+def evaluate_trec(qrels: Mapping[str, Mapping[str, int]], runs: Mapping[str, Mapping[str, Mapping[str, float]]],
+                  ks: Sequence[int] = DEFAULT_KS, test: str = "fisher", name: str = "trec") -> EvalResult:
+    """Metrics of existing runs against TREC qrels (document ids judged directly, positives only)."""
+    from eval.formats import Judgement
+    from eval.metrics import compare_runs, evaluate_run
+
+    positives = {qid: {doc: grade for doc, grade in judged.items() if grade > 0} for qid, judged in qrels.items()}
+    positives = {qid: judged for qid, judged in positives.items() if judged}
+    queries = [LabelledQuery(qid, "", "trec", [Judgement(doc, doc, None, grade) for doc, grade in judged.items()])
+               for qid, judged in positives.items()]
+    curve_ks = list(range(1, max(ks) + 1))
+    modes: dict[str, ModeResult] = {}
+    for run_name, run in runs.items():
+        per_query = evaluate_run(positives, run, ks)
+        curve_values = evaluate_run(positives, run, curve_ks)
+        curve = {k: fmean(curve_values[f"recall@{k}"].values()) for k in curve_ks}
+        modes[run_name] = ModeResult(run_name, per_query, curve=curve)
+    names = list(runs)
+    metrics = [f"recall@{TOP}", f"mrr@{TOP}", f"ndcg@{TOP}"]
+    compared = [compare_runs(positives, runs[names[0]], runs[other], (names[0], other), metrics, test)
+                for other in names[1:]]
+    return EvalResult(name, queries, positives, tuple(ks), modes, compared,
+                      {"queries": len(queries), "runs": names})
