@@ -1,0 +1,196 @@
+"""Glyph-loss repair: find a character that a PDF extraction dropped systematically, and put it back.
+
+Some PDF fonts map one glyph to nothing; the extractor then writes a space where the letter was
+(seed 003 lost every lower-case "ụ": `c  thể` for `cụ thể`, `m c tiêu` for `mục tiêu`, `nhiệm v ` for
+`nhiệm vụ`). Detection, with no character hard-coded:
+
+1. Sites: every space inside a line whose neighbouring letter runs (`left` before it, `right` after it)
+   include at least one that is not a Vietnamese syllable (an empty run counts as not a syllable, but
+   both may not be empty).
+2. For each candidate letter X of the syllable inventory, the sites it explains are those where
+   `left + X + right` is a syllable.
+3. The best X is the one explaining most sites. It is applied only on strong evidence: at least
+   `MIN_SITES` sites, at least `MIN_SITES_PER_1000_WORDS` per thousand words, and the letter is itself
+   rare in the text (fewer surviving occurrences than explained sites: a lost glyph is mostly missing,
+   a healthy one is everywhere). Healthy text has almost no sites, so it gets no edit at all.
+
+The syllable inventory (`indexer/data/syllables.txt`) is derived from underthesea's Viet74K word list
+(`build_syllable_lexicon`) and filtered by Vietnamese phonotactics, so loan spellings and single letters
+("c", "tr") are not syllables.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from indexer.textmap import Edit
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+SYLLABLES_FILE = DATA_DIR / "syllables.txt"
+
+MIN_SITES = 8
+MIN_SITES_PER_1000_WORDS = 3.0
+MAX_EXAMPLES = 12
+
+VOWELS = "aăâeêioôơuưy"
+TONED_VOWELS = "àáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+# onset, nucleus (1-3 vowels), coda: the shape of every native Vietnamese syllable.
+SYLLABLE_SHAPE = re.compile(
+    r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+    rf"[{VOWELS}{TONED_VOWELS}]{{1,3}}"
+    r"(?:ch|ng|nh|[cmnpt])?"
+)
+LETTER_RUN = re.compile(rf"[a-zđ{VOWELS}{TONED_VOWELS}]+", re.IGNORECASE)
+
+
+def has_one_tone(syllable: str) -> bool:
+    return sum(1 for ch in syllable if ch in TONED_VOWELS) <= 1
+
+
+def is_syllable_shape(token: str) -> bool:
+    return bool(SYLLABLE_SHAPE.fullmatch(token)) and has_one_tone(token)
+
+
+def build_syllable_lexicon(word_list: Path | None = None) -> list[str]:
+    """Syllables of underthesea's Viet74K dictionary that have a native Vietnamese shape."""
+    if word_list is None:
+        import underthesea  # lazy: only needed to rebuild the shipped data file
+
+        word_list = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+    syllables: set[str] = set()
+    for entry in word_list.read_text("utf-8").splitlines():
+        for token in re.split(r"[\s\-]+", unicodedata.normalize("NFC", entry.strip().lower())):
+            if token.isalpha() and is_syllable_shape(token):
+                syllables.add(token)
+    return sorted(syllables)
+
+
+def write_syllable_lexicon(path: Path = SYLLABLES_FILE) -> int:
+    syllables = build_syllable_lexicon()
+    path.write_text("\n".join(syllables) + "\n", "utf-8")
+    return len(syllables)
+
+
+@lru_cache(maxsize=1)
+def syllable_lexicon() -> frozenset[str]:
+    return frozenset(SYLLABLES_FILE.read_text("utf-8").split())
+
+
+@lru_cache(maxsize=1)
+def candidate_letters() -> tuple[str, ...]:
+    return tuple(sorted({ch for syllable in syllable_lexicon() for ch in syllable}))
+
+
+def letter_run_before(line: str, index: int) -> str:
+    start = index
+    while start > 0 and LETTER_RUN.fullmatch(line[start - 1]):
+        start -= 1
+    return line[start:index]
+
+
+def letter_run_after(line: str, index: int) -> str:
+    end = index
+    while end < len(line) and LETTER_RUN.fullmatch(line[end]):
+        end += 1
+    return line[index:end]
+
+
+MAX_FRAGMENT = 3  # a syllable split at its nucleus leaves at most "ngh" before it and "ng"/"ch"/"ya" after it
+
+
+def is_fragment_pair(left: str, right: str, lexicon: frozenset[str]) -> bool:
+    """Both runs short enough to be pieces of one syllable, at least one a non-empty non-syllable."""
+    if len(left) > MAX_FRAGMENT or len(right) > MAX_FRAGMENT or not (left or right):
+        return False
+    return any(run and run.lower() not in lexicon for run in (left, right))
+
+
+def find_sites(text: str, excluded: list[tuple[int, int, str]]) -> list[tuple[int, str, str]]:
+    """(offset of the space, left run, right run) for spaces next to a non-syllable letter run."""
+    lexicon = syllable_lexicon()
+    blocked = sorted((start, end) for start, end, _ in excluded)
+    sites: list[tuple[int, str, str]] = []
+    for match in re.finditer(r"[^\n\f]+", text):
+        line_start, line = match.start(), match.group(0)
+        if any(start <= line_start < end for start, end in blocked):
+            continue
+        for index, ch in enumerate(line):
+            if ch != " ":
+                continue
+            left, right = letter_run_before(line, index), letter_run_after(line, index + 1)
+            if is_fragment_pair(left, right, lexicon) and has_gap_signature(line, index, left, right):
+                sites.append((line_start + index, left, right))
+    return sites
+
+
+def has_gap_signature(line: str, index: int, left: str, right: str) -> bool:
+    """A lost letter at a word's edge leaves a double space: `c␣␣thể` (word-final), `,␣␣c` (word-initial).
+
+    A word-final loss may also sit before punctuation or the line end (`nhiệm v , hoạt`); a single
+    space after punctuation (`tỉnh, c`) is an ordinary word boundary, not a site.
+    """
+    if not left:
+        return index == 0 or line[index - 1].isspace()
+    if not right:
+        following = line[index + 1 : index + 2]
+        return not following or following.isspace() or not following.isalnum()
+    return True
+
+
+def explained_by(letter: str, left: str, right: str) -> bool:
+    return f"{left}{letter}{right}".lower() in syllable_lexicon()
+
+
+def letter_in_case(letter: str, left: str, right: str) -> str:
+    """Upper-case the restored letter when the fragments around it are upper case (`NHIỆM V `)."""
+    letters = left + right
+    return letter.upper() if len(letters) >= 2 and letters.isupper() else letter
+
+
+def count_words(text: str) -> int:
+    return len(re.findall(r"\w+", text))
+
+
+def find_glyph_loss(
+    text: str, excluded: list[tuple[int, int, str]], language: str = "vi"
+) -> tuple[list[Edit], dict[str, Any]]:
+    """Repairs (each replaces one space by the lost letter) and a summary; ([], {}) on weak evidence."""
+    if language != "vi":
+        return [], {}
+    sites = find_sites(text, excluded)
+    if len(sites) < MIN_SITES:
+        return [], {}
+    explained = Counter()
+    for _, left, right in sites:
+        for letter in candidate_letters():
+            if explained_by(letter, left, right):
+                explained[letter] += 1
+    if not explained:
+        return [], {}
+    lowered = text.lower()
+    for letter, count in explained.most_common():
+        if count < MIN_SITES or count * 1000 / max(1, count_words(text)) < MIN_SITES_PER_1000_WORDS:
+            return [], {}
+        if lowered.count(letter) < count:
+            return repairs_for(letter, sites)
+    return [], {}
+
+
+def repairs_for(letter: str, sites: list[tuple[int, str, str]]) -> tuple[list[Edit], dict[str, Any]]:
+    edits: list[Edit] = []
+    examples: list[str] = []
+    consumed_until = -1  # a fragment restores at most one syllable: skip a site reusing the last one's right run
+    for offset, left, right in sites:
+        if explained_by(letter, left, right) and offset - len(left) > consumed_until:
+            consumed_until = offset + len(right)
+            restored = letter_in_case(letter, left, right)
+            edits.append(Edit(offset, offset + 1, restored))
+            if len(examples) < MAX_EXAMPLES:
+                examples.append(f"{left} {right} -> {left}{restored}{right}")
+    summary = {"char": letter, "words_repaired": len(edits), "examples": examples}
+    return edits, summary
