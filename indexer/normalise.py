@@ -99,6 +99,7 @@ def _fold_edits(text: str) -> list[Edit]:
     return _char_edits(text, folded) if folded != text else []
 
 
+@lru_cache(maxsize=200_000)
 def canonical_tone_syllable(syllable: str) -> str:
     """Move a syllable's tone mark to its new-style position (hoá, khoẻ, thuỷ, quý); other text unchanged."""
     toned = [(i, TONED[c]) for i, c in enumerate(syllable) if c in TONED]
@@ -248,9 +249,29 @@ def _abbreviation_edits(text: str) -> list[Edit]:
     return [Edit(m.start(), m.end(), table[m.group()]) for m in pattern.finditer(text)]
 
 
+BASE_STAGES = (_nfc_edits, _lower_edits, _fold_edits, _tone_edits, _whitespace_edits)
+
+
+def _stages(language: str) -> tuple:
+    numbers = (lambda text: _numbers_edits(text, language),)
+    return BASE_STAGES + numbers + (() if language == "en" else (_abbreviation_edits,))
+
+
+def _apply_text(text: str, edits: list[Edit]) -> str:
+    """apply_edits without the origin map (the hot path of `normalise`)."""
+    pieces = []
+    cursor = 0
+    for edit in sorted(edits, key=lambda e: (e.start, e.end)):
+        pieces.append(text[cursor : edit.start])
+        pieces.append(edit.replacement)
+        cursor = edit.end
+    pieces.append(text[cursor:])
+    return "".join(pieces)
+
+
 def _normalise_base(text: str) -> MappedText:
     mapped = MappedText.identity(text)
-    for stage in (_nfc_edits, _lower_edits, _fold_edits, _tone_edits, _whitespace_edits):
+    for stage in BASE_STAGES:
         edits = stage(mapped.text)
         if edits:
             mapped = mapped.then(edits)
@@ -259,19 +280,21 @@ def _normalise_base(text: str) -> MappedText:
 
 def normalise_mapped(text: str, language: str = "vi") -> MappedText:
     """Normalised text with, for every character, its offset in `text`."""
-    mapped = _normalise_base(text)
-    edits = _numbers_edits(mapped.text, language)
-    if edits:
-        mapped = mapped.then(edits)
-    if language != "en":
-        edits = _abbreviation_edits(mapped.text)
+    mapped = MappedText.identity(text)
+    for stage in _stages(language):
+        edits = stage(mapped.text)
         if edits:
             mapped = mapped.then(edits)
     return mapped
 
 
 def normalise(text: str, language: str = "vi") -> str:
-    return normalise_mapped(text, language).text
+    """The same text as `normalise_mapped(text, language).text`, without building the map."""
+    for stage in _stages(language):
+        edits = stage(text)
+        if edits:
+            text = _apply_text(text, edits)
+    return text
 
 
 def skeleton(text: str) -> str:

@@ -45,7 +45,7 @@ from indexer.structure import (
     Marker,
     starts_upper,
 )
-from indexer.textmap import Edit, apply_edits, line_starts
+from indexer.textmap import Edit, apply_edits
 
 NARROW_CELL_MAX = 24  # characters: a wrapped line of an agency / time-frame column is at most this wide
 STRONG_FAMILIES = frozenset({"phan", "chuong", "dieu", "appendix", "roman"})  # these end a table
@@ -509,8 +509,6 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
     deletions = sorted((s, e) for s, e, _ in cleaned.excluded)
     table_deletions = [(lines[i].start, lines[i].end) for i in builder.skipped_in_table]
     deletions = sorted(deletions + table_deletions)
-    starts = line_starts(text)
-    del starts  # line numbers come from Line.index
 
     # Row fields need cleaned line text (glyph repairs applied).
     rows = [n for n in builder.nodes if n.kind == "row"]
@@ -526,6 +524,7 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
     clauses: list[Clause] = []
     used: set[str] = set()
     node_ids: dict[int, str] = {}
+    clean_by_node: dict[int, str] = {}  # ancestors always precede their descendants
     for node in builder.nodes:
         if not has_structure and node.kind == "preamble":
             node.kind = "paragraph"
@@ -547,7 +546,7 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
         headings = []
         ancestor = node.parent
         while ancestor is not None:
-            headings.append(ancestor_clean(ancestor, clauses, node_ids))
+            headings.append(clean_by_node.get(id(ancestor), ""))
             ancestor = ancestor.parent
         clause = Clause(
             id=f"{doc_id}:{key}",
@@ -569,19 +568,9 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
             language=language,
         )
         node_ids[id(node)] = clause.id
+        clean_by_node[id(node)] = clean
         clauses.append(clause)
     return clauses
-
-
-def ancestor_clean(ancestor: Node, clauses: list[Clause], node_ids: dict[int, str]) -> str:
-    """Clean text of an already-built ancestor clause (ancestors always precede their descendants)."""
-    clause_id = node_ids.get(id(ancestor))
-    if clause_id is None:
-        return ""
-    for clause in reversed(clauses):
-        if clause.id == clause_id:
-            return clause.clean_text
-    return ""
 
 
 def _clean_line(line: Line, text: str, repairs: list[Edit]) -> str:

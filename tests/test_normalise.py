@@ -88,3 +88,9 @@ def test_mapped_origin_is_monotone_and_in_range(text: str) -> None:
     assert len(mapped.origin) == len(mapped.text) + 1
     assert all(0 <= o <= len(text) for o in mapped.origin)
     assert list(mapped.origin) == sorted(mapped.origin)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=80), vietnamese_text), st.sampled_from(["vi", "en"]))
+def test_fast_path_equals_mapped_path(text: str, language: str) -> None:
+    assert normalise(text, language) == normalise_mapped(text, language).text
