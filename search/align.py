@@ -33,7 +33,6 @@ from search.facts import DOC_NUMBER, extract_facts, skeleton_words
 DATA = Path(__file__).resolve().parent / "data"
 HEADING_KINDS = frozenset({"phan", "chuong", "muc", "appendix"})
 MIN_WORDS = 4
-MUTUAL_TOLERANCE = 0.02
 
 
 @dataclass(slots=True)
@@ -198,5 +197,5 @@ def align_clauses(
                 break
             alignments.append(Alignment(clause, tgt[column], round(score, 4), round(float(lexical[row, column]), 4),
                                         None if dense is None else round(float(dense[row, column]), 4), rank,
-                                        score >= float(column_best[column]) - MUTUAL_TOLERANCE))
+                                        score >= float(column_best[column]) - settings["mutual_tolerance"]))
     return alignments

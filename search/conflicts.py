@@ -139,15 +139,13 @@ def compare_quantities(a_facts: list[Fact], b_facts: list[Fact], a_lang: str, b_
             continue
         unmatched_a.append(fact)
     # a quantified obligation of the reference side that the other side no longer quantifies at all
-    dropped_side = [(f, "a") for f in unmatched_a] if reference == "a" else [(f, "b") for f in free_b]
-    other_facts = qb if reference == "a" else qa
-    obliged = a_obliged if reference == "a" else b_obliged
-    del obliged  # a bare quantity under "phải" proved too noisy: only comparator-bound quantities count
-    other_lang = b_lang if reference == "a" else a_lang
-    fact_lang = a_lang if reference == "a" else b_lang
+    del a_obliged, b_obliged  # a bare quantity under "phải" proved too noisy: only comparator-bound ones count
+    dropped_side = ([(f, "a") for f in unmatched_a] if reference in ("a", "both") else []) + \
+        ([(f, "b") for f in free_b] if reference in ("b", "both") else [])
     for fact, side in dropped_side:
+        other_facts, fact_lang, other_lang = (qb, a_lang, b_lang) if side == "a" else (qa, b_lang, a_lang)
         quantified = fact.comparator != "eq"
-        topic_kept = _topic_kept(fact, fact_lang, other_text_words[0 if reference == "a" else 1], other_lang)
+        topic_kept = _topic_kept(fact, fact_lang, other_text_words[0 if side == "a" else 1], other_lang)
         if quantified and topic_kept and not any(_same_measure(fact, o) for o in other_facts):
             where = "A" if side == "a" else "B"
             differences.append(Difference(
@@ -238,8 +236,10 @@ def findings_for(alignments: list[Alignment], reference: str, include_consistent
                     differences += compare_modality(fa, fb)
             else:
                 differences = [d for d in differences if d.kind in ("value_changed", "comparator_changed")]
-            if not alignment.mutual:  # another clause of A fits this counterpart better: judge no difference
-                differences = []
+            if not alignment.mutual:
+                # another clause of A fits this counterpart better: its numbers are not this clause's to compare.
+                # A dropped obligation still counts: a plan often merges two bullets of its source into one.
+                differences = [d for d in differences if d.kind == "obligation_dropped"]
             compared.append((alignment, fa, fb, differences, kept + kept_deadlines))
         for alignment, fa, fb, differences, kept in compared:
             # a fact kept by a clearly better counterpart is not "changed" against this one
@@ -326,7 +326,7 @@ def reference_side(a: Document, b: Document) -> str:
         return "a"
     if a.meta.date and b.meta.date:
         return "a" if a.meta.date <= b.meta.date else "b"
-    return "b"
+    return "both"  # unknown: a quantified obligation missing on either side is reported
 
 
 def cross_check(searcher: Any, doc_a: str, doc_b: str | None = None, *, include_consistent: bool = True,

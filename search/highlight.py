@@ -2,8 +2,8 @@
 
 `clause_norm_mapped(clause)` maps every normalised character back to `clause.text`, so a span found in
 `norm_text` becomes [start, end) offsets into the text a reader sees. Phrase matches are highlighted
-whole; for other queries, runs of consecutive query words are highlighted, single words only when they
-are not function words (a lone `và` or `the` highlighted everywhere helps nobody).
+whole; for other queries, runs of consecutive query words are highlighted when they hold at least one word
+that is not a function word (`và`, `of the` highlighted everywhere help nobody).
 """
 
 from __future__ import annotations
@@ -38,15 +38,16 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def term_spans(normalised_text: str, query_words: set[str]) -> list[tuple[int, int]]:
     """Spans (in normalised text) of runs of query words; lone function words are left out."""
-    runs: list[tuple[int, int, int]] = []  # start, end, words in run
+    runs: list[tuple[int, int, int]] = []  # start, end, content (non-function) words in the run
     for match in WORD.finditer(normalised_text):
-        if match.group(0).lower() not in query_words:
+        word = match.group(0).lower()
+        if word not in query_words:
             continue
+        content = 0 if word in FUNCTION_WORDS else 1
         gap = normalised_text[runs[-1][1] : match.start()] if runs else None
         if runs and gap is not None and RUN_GAP.fullmatch(gap):
             start, _end, count = runs[-1]
-            runs[-1] = (start, match.end(), count + 1)
+            runs[-1] = (start, match.end(), count + content)
         else:
-            runs.append((match.start(), match.end(), 1))
-    return [(start, end) for start, end, count in runs
-            if count > 1 or normalised_text[start:end].lower() not in FUNCTION_WORDS]
+            runs.append((match.start(), match.end(), content))
+    return [(start, end) for start, end, content in runs if content]
