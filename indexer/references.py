@@ -73,12 +73,11 @@ DOCUMENT_MENTION = re.compile(
     rf"(?:\s*,?\s*{DATE})?"
     rf"(?:\s+(?:của|of(?: the)?)\s+(?P<issuer>{ISSUER_ALTERNATION}))?"
 )
-ARTICLE_MENTION = re.compile(
-    r"(?<![\n])\bĐiều\s+(?P<article>\d+[a-zđ]?)\b(?!\s*\.)"
-    r"(?:\s+(?:của\s+)?(?P<whose>(?:Bộ luật|Luật|Nghị định|Nghị quyết|Quyết định|Thông tư|Pháp lệnh|Hiến pháp)"
-    r"(?:\s+\S+){0,6}?))?"
+ARTICLE_MENTION = re.compile(r"\bĐiều\s+(?P<article>\d+[a-zđ]?)\b")
+# After "Điều N": "của Bộ luật này" / "Luật này" keeps it in the document; another named act takes it out.
+OTHER_ACT_AFTER = re.compile(
+    r"\s+(?:của\s+)?(?:Hiến pháp|Bộ luật|Luật|Pháp lệnh|Nghị định|Nghị quyết|Quyết định|Thông tư)\b(?!\s+này\b)"
 )
-IN_DOCUMENT = re.compile(r"\bnày\b")
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,8 +169,7 @@ def article_references(view: CleanView, original: str) -> list[Reference]:
         line_start = original.rfind("\n", 0, start) + 1
         if not original[line_start:start].strip():
             continue  # "Điều 35." at the start of a line is the article's own heading
-        whose = match.group("whose")
-        if whose and not IN_DOCUMENT.search(whose):
+        if OTHER_ACT_AFTER.match(view.text, match.end()):
             continue  # "Điều 5 của Luật Doanh nghiệp": an article of another, unnumbered document
         references.append(
             Reference(

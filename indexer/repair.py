@@ -45,7 +45,6 @@ SYLLABLE_SHAPE = re.compile(
     rf"[{VOWELS}{TONED_VOWELS}]{{1,3}}"
     r"(?:ch|ng|nh|[cmnpt])?"
 )
-LETTER_RUN = re.compile(rf"[a-zđ{VOWELS}{TONED_VOWELS}]+", re.IGNORECASE)
 
 
 def has_one_tone(syllable: str) -> bool:
@@ -59,9 +58,13 @@ def is_syllable_shape(token: str) -> bool:
 def build_syllable_lexicon(word_list: Path | None = None) -> list[str]:
     """Syllables of underthesea's Viet74K dictionary that have a native Vietnamese shape."""
     if word_list is None:
-        import underthesea  # lazy: only needed to rebuild the shipped data file
+        # Locate the package without importing it (importing underthesea loads its models: seconds).
+        from importlib.util import find_spec
 
-        word_list = Path(underthesea.__file__).parent / "corpus" / "data" / "Viet74K.txt"
+        spec = find_spec("underthesea")
+        if spec is None or not spec.submodule_search_locations:
+            raise FileNotFoundError("underthesea is not installed: its Viet74K word list is the lexicon source")
+        word_list = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
     syllables: set[str] = set()
     for entry in word_list.read_text("utf-8").splitlines():
         for token in re.split(r"[\s\-]+", unicodedata.normalize("NFC", entry.strip().lower())):
@@ -86,20 +89,6 @@ def candidate_letters() -> tuple[str, ...]:
     return tuple(sorted({ch for syllable in syllable_lexicon() for ch in syllable}))
 
 
-def letter_run_before(line: str, index: int) -> str:
-    start = index
-    while start > 0 and LETTER_RUN.fullmatch(line[start - 1]):
-        start -= 1
-    return line[start:index]
-
-
-def letter_run_after(line: str, index: int) -> str:
-    end = index
-    while end < len(line) and LETTER_RUN.fullmatch(line[end]):
-        end += 1
-    return line[index:end]
-
-
 MAX_FRAGMENT = 3  # a syllable split at its nucleus leaves at most "ngh" before it and "ng"/"ch"/"ya" after it
 
 
@@ -110,34 +99,37 @@ def is_fragment_pair(left: str, right: str, lexicon: frozenset[str]) -> bool:
     return any(run and run.lower() not in lexicon for run in (left, right))
 
 
+# A space with at most MAX_FRAGMENT letters on each side (whole letter runs: no letter beyond them).
+SITE = re.compile(r"(?<![^\W\d_])(?P<left>[^\W\d_]{0,3}) (?=(?P<right>[^\W\d_]{0,3})(?![^\W\d_]))")
+
+
 def find_sites(text: str, excluded: list[tuple[int, int, str]]) -> list[tuple[int, str, str]]:
-    """(offset of the space, left run, right run) for spaces next to a non-syllable letter run."""
+    """(offset of the space, left run, right run) for spaces next to a non-syllable fragment."""
     lexicon = syllable_lexicon()
-    blocked = sorted((start, end) for start, end, _ in excluded)
+    blocked = bytearray(len(text) + 1)
+    for start, end, _ in excluded:
+        blocked[start:end] = b"\x01" * (end - start)
     sites: list[tuple[int, str, str]] = []
-    for match in re.finditer(r"[^\n\f]+", text):
-        line_start, line = match.start(), match.group(0)
-        if any(start <= line_start < end for start, end in blocked):
+    for match in SITE.finditer(text):
+        offset = match.end() - 1
+        left, right = match.group("left"), match.group("right")
+        if blocked[offset] or not is_fragment_pair(left, right, lexicon):
             continue
-        for index, ch in enumerate(line):
-            if ch != " ":
-                continue
-            left, right = letter_run_before(line, index), letter_run_after(line, index + 1)
-            if is_fragment_pair(left, right, lexicon) and has_gap_signature(line, index, left, right):
-                sites.append((line_start + index, left, right))
+        if has_gap_signature(text, offset, left, right):
+            sites.append((offset, left, right))
     return sites
 
 
-def has_gap_signature(line: str, index: int, left: str, right: str) -> bool:
+def has_gap_signature(text: str, index: int, left: str, right: str) -> bool:
     """A lost letter at a word's edge leaves a double space: `c␣␣thể` (word-final), `,␣␣c` (word-initial).
 
     A word-final loss may also sit before punctuation or the line end (`nhiệm v , hoạt`); a single
     space after punctuation (`tỉnh, c`) is an ordinary word boundary, not a site.
     """
     if not left:
-        return index == 0 or line[index - 1].isspace()
+        return index == 0 or text[index - 1] in " \t\n\f"
     if not right:
-        following = line[index + 1 : index + 2]
+        following = text[index + 1 : index + 2]
         return not following or following.isspace() or not following.isalnum()
     return True
 
