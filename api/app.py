@@ -387,7 +387,13 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
         )
         return run_search(SearchRequest(query=query, k=k, mode=mode, filters=filters, group=group))
 
-    @app.post("/search", response_model=SearchResponse, tags=["search"], summary="Search clauses (JSON body)")
+    @app.post(
+        "/search",
+        response_model=SearchResponse,
+        responses={400: ERROR_RESPONSES[400]},
+        tags=["search"],
+        summary="Search clauses (JSON body)",
+    )
     def search_post(request: SearchRequest) -> SearchResponse:
         return run_search(request)
 

@@ -45,6 +45,7 @@ class ErrorResponse(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorResponse, "description": "Body that cannot be read (not UTF-8 / not JSON)"},
     404: {"model": ErrorResponse, "description": "Unknown id"},
     422: {"model": ErrorResponse, "description": "Invalid parameters (query > 1000 characters, k > 100, …)"},
     500: {"model": ErrorResponse, "description": "Unexpected fault (reported in the same shape)"},

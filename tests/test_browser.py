@@ -162,7 +162,7 @@ def test_english_labels_and_conflicts_view(page) -> None:
     page.get_by_role("button", name="Switch to English").click()
     assert page.locator("#search-button").inner_text() == "Search"
     assert page.locator("label[for='mode']").inner_text().lower() == "mode"
-    page.get_by_role("button", name="Compare documents").click()
+    page.get_by_role("tab", name="Compare documents").click()
     page.locator("#conflict-doc").select_option(SEED_002)
     page.locator("#conflict-counterpart").select_option("003_9f40a26defcbfd25")
     page.locator("#conflicts-form button[type=submit]").click()

@@ -546,6 +546,14 @@ function init() {
   $("#conflicts-form").addEventListener("submit", runConflicts);
   $("#tab-search").addEventListener("click", () => selectTab("search"));
   $("#tab-conflicts").addEventListener("click", () => selectTab("conflicts"));
+  $(".tabs").addEventListener("keydown", (event) => {
+    // Arrow keys move between the two tabs, as in the WAI-ARIA tabs pattern.
+    if (event.key === "ArrowRight" || event.key === "ArrowLeft") {
+      const next = $("#tab-search").getAttribute("aria-selected") === "true" ? "conflicts" : "search";
+      selectTab(next);
+      $(`#tab-${next}`).focus();
+    }
+  });
   $("#context-close").addEventListener("click", closeContext);
   document.addEventListener("keydown", (event) => {
     if (event.key === "Escape" && !$("#context").hidden) closeContext();
