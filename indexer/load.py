@@ -28,6 +28,7 @@ MAX_REPLACEMENT_RATIO = 0.01
 # charset-normalizer "chaos" (mess ratio) above which we call the encoding undecidable.
 MAX_CHAOS = 0.25
 ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f", "\v"}
+CONTROL_BYTES = bytes(b for b in range(32) if chr(b) not in ALLOWED_CONTROLS)
 
 
 class LoadError(Exception):
@@ -99,7 +100,7 @@ def looks_binary(data: bytes) -> bool:
         odd_nuls = sample[1::2].count(0)
         half = max(1, len(sample) // 2)
         return not (max(even_nuls, odd_nuls) > 0.3 * half and min(even_nuls, odd_nuls) < 0.05 * half)
-    controls = sum(1 for b in sample if b < 32 and chr(b) not in ALLOWED_CONTROLS)
+    controls = len(sample) - len(sample.translate(None, CONTROL_BYTES))
     return controls / max(1, len(sample)) > MAX_CONTROL_RATIO
 
 

@@ -60,8 +60,11 @@ ARTICLE_TYPE = "Bài viết"  # web article / translation
 
 DOC_NUMBER = r"\d{1,5}(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-z0-9]*(?:[/-][A-ZĐ0-9][A-ZĐa-z0-9]*)*"
 # "Số: 1218/QĐ-UBND", "Luật số: 68/2020/QH14", "Bộ luật số: 45/2019/QH14" at the start of a header line.
-NUMBER_LINE = re.compile(rf"^\s*(?:(?:Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định)\s+)?[Ss]ố\s*:?\s*({DOC_NUMBER})")
-PLACE_DATE = re.compile(r"([^\n,]{0,80}),\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
+# A typist's space inside the symbol ("75/2006/QH 11") is part of the number.
+NUMBER_LINE = re.compile(
+    rf"^\s*(?:(?:Bộ luật|Luật|Pháp lệnh|Nghị quyết|Nghị định)\s+)?[Ss]ố\s*:?\s*({DOC_NUMBER}(?: \d{{1,2}}\b)?)"
+)
+PLACE_DATE = re.compile(r"([^\n,]{0,80}),\s*(?i:ngày)\s+(\d{1,2})\s+(?i:tháng)\s+(\d{1,2})\s+(?i:năm)\s+(\d{4})")
 NUMERIC_DATE = re.compile(r"(?<!\d)(\d{1,2})/(\d{1,2})/(\d{4})(?!\d)")
 SOURCE_URL = re.compile(r"(?im)^\s*(?:source|nguồn)\s*:\s*(https?://\S+)\s*$")
 
@@ -119,7 +122,7 @@ def find_number(lines: list[str]) -> str | None:
     for line in lines:
         match = NUMBER_LINE.search(line)
         if match:
-            return match.group(1)
+            return match.group(1).replace(" ", "")
     return None
 
 

@@ -132,3 +132,44 @@ def format_report(report: IngestReport) -> str:
             f"  {problem.source.ljust(width)}  {problem.problem:<20} {problem.detail}" for problem in report.problems
         )
     return "\n".join(lines)
+
+
+# --- benchmark ----------------------------------------------------------------------------------------
+
+
+def bench_ingest(corpus_dir: Path, limit: int | None = None) -> dict:
+    """Seconds spent per ingestion stage (load, clean incl. glyph repair, metadata, references) over a
+    corpus such as ../shared/vlc; clause parsing is timed by `indexer.parse.bench_parse_vlc`."""
+    import time
+
+    from indexer.references import find_references as references_of
+
+    paths = [p for p in corpus_files(Path(corpus_dir)) if p.suffix.lower() in {".txt", ".md"}][:limit]
+    seconds = {"load": 0.0, "clean": 0.0, "metadata": 0.0, "references": 0.0}
+    characters = repairs = references = 0
+    for path in paths:
+        started = time.perf_counter()
+        loaded = load_file(path)
+        loaded_at = time.perf_counter()
+        cleaned = clean_text(loaded.text)
+        cleaned_at = time.perf_counter()
+        extract_metadata(loaded.text, cleaned)
+        meta_at = time.perf_counter()
+        references += len(references_of(loaded.text, cleaned))
+        done = time.perf_counter()
+        seconds["load"] += loaded_at - started
+        seconds["clean"] += cleaned_at - loaded_at
+        seconds["metadata"] += meta_at - cleaned_at
+        seconds["references"] += done - meta_at
+        characters += len(loaded.text)
+        repairs += len(cleaned.repairs)
+    total = sum(seconds.values())
+    return {
+        "files": len(paths),
+        "characters": characters,
+        "seconds": {k: round(v, 3) for k, v in seconds.items()},
+        "total_s": round(total, 3),
+        "mb_per_s": round(characters / 1e6 / total, 3) if total else None,
+        "glyph_repairs": repairs,
+        "references": references,
+    }
