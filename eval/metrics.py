@@ -1,4 +1,4 @@
-"""Metrics with ranx (recall@k, MRR@10, nDCG@10) and paired significance tests between runs.
+"""Metrics with ranx (recall@k, MRR@10, nDCG@10) and paired significance tests between runs (numpy/scipy).
 
 ranx (maintained, numba-compiled, TREC-compatible definitions) computes every number; this module only
 turns judged rankings into ranx runs. Recall@k is computed on a run cut at k *results* (see
@@ -19,7 +19,7 @@ from eval.anchors import JudgedResult, ranked_items
 DEFAULT_KS = (1, 5, 10, 20)
 TOP = 10  # MRR@10 and nDCG@10
 SIGNIFICANCE_METRICS = ("recall@10", "mrr@10", "ndcg@10")
-STAT_TESTS = ("fisher", "student")  # Fisher randomization (permutation) test, paired Student's t-test
+STAT_TESTS = ("fisher", "student")  # paired randomization (sign-flip) test, paired Student's t-test
 
 Qrels = Mapping[str, Mapping[str, int]]
 RunDict = Mapping[str, Mapping[str, float]]
@@ -67,6 +67,10 @@ def _per_query(qrels: Qrels, run: RunDict, metrics: Sequence[str]) -> PerQuery:
 def evaluate_judged(qrels: Qrels, judged: Mapping[str, Sequence[JudgedResult]],
                     ks: Sequence[int] = DEFAULT_KS) -> PerQuery:
     """Per-query recall@k (each k on its own cut), MRR@10 and nDCG@10 of judged rankings."""
+    multi = any(len(r.satisfied) > 1 for results in judged.values() for r in results)
+    if not multi:
+        # One item per result: ranx's own cut-offs on the full run are exact, one call does all.
+        return _per_query(qrels, judged_run(judged, None), metric_names(ks))
     per_query: PerQuery = {}
     for k in ks:
         per_query.update({f"recall@{k}": _per_query(qrels, judged_run(judged, k), ["recall"])["recall"]})
@@ -97,42 +101,80 @@ class Comparison:
         return {"a": self.a, "b": self.b, "test": self.test, "metrics": self.metrics}
 
 
-def compare_runs(qrels: Qrels, run_a: RunDict, run_b: RunDict, names: tuple[str, str],
-                 metrics: Sequence[str] = SIGNIFICANCE_METRICS, test: str = "fisher",
-                 permutations: int = 10_000) -> Comparison:
-    """p-values from ranx.compare (paired, two-sided); fixed seed so reports are reproducible."""
+EXACT_UP_TO = 16  # non-zero differences: up to 2^16 sign patterns are enumerated, beyond that sampled
+FLOAT_SLACK = 1e-9
+
+
+def randomization_p_value(a: Sequence[float], b: Sequence[float], permutations: int = 100_000,
+                          seed: int = 42) -> float:
+    """Two-sided paired randomization (sign-flip) test of mean(a) − mean(b), Smucker et al. (CIKM 2007).
+
+    Exact over all sign patterns when few queries differ, else `permutations` random patterns. Written
+    here rather than taken from ranx.compare: ranx compares permuted and observed means without any float
+    slack, so ties that differ only in summation order (recall values like 2/3) never count and its p-value
+    collapses to 0 (four queries all lost gives p = 0.0 instead of the exact 2/16 = 0.125).
+    """
+    import numpy as np
+
+    differences = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
+    differences = differences[np.abs(differences) > FLOAT_SLACK]
+    if differences.size == 0:
+        return 1.0
+    observed = abs(differences.sum()) - FLOAT_SLACK
+    if differences.size <= EXACT_UP_TO:
+        patterns = np.array(np.meshgrid(*[[-1.0, 1.0]] * differences.size)).reshape(differences.size, -1).T
+        return float(np.mean(np.abs(patterns @ differences) >= observed))
+    rng = np.random.default_rng(seed)
+    extreme = 0
+    for start in range(0, permutations, 10_000):
+        size = min(10_000, permutations - start)
+        signs = rng.choice(np.array([-1.0, 1.0]), size=(size, differences.size))
+        extreme += int(np.sum(np.abs(signs @ differences) >= observed))
+    return (extreme + 1) / (permutations + 1)  # the observed pattern is one of the permutations
+
+
+def student_p_value(a: Sequence[float], b: Sequence[float]) -> float:
+    """Two-sided paired Student's t-test (scipy); identical runs give p = 1."""
+    from scipy.stats import ttest_rel
+
+    if all(abs(x - y) <= FLOAT_SLACK for x, y in zip(a, b, strict=True)):
+        return 1.0
+    p_value = float(ttest_rel(a, b).pvalue)
+    return 1.0 if p_value != p_value else p_value  # NaN when every difference is the same constant 0
+
+
+def compare_per_query(per_query_a: PerQuery, per_query_b: PerQuery, names: tuple[str, str],
+                      metrics: Sequence[str] = SIGNIFICANCE_METRICS, test: str = "fisher") -> Comparison:
+    """Paired test of two runs' per-query values (as ranx computed them) on the same queries."""
     if test not in STAT_TESTS:
         raise ValueError(f"unknown test {test!r}; one of {STAT_TESTS}")
     if names[0] == names[1]:
         raise ValueError("the two runs need different names")
-    ranx = _ranx()
-    query_ids = list(qrels)
-    runs = []
-    for name, run in zip(names, (run_a, run_b), strict=True):
-        ranx_run = ranx.Run({qid: dict(run.get(qid, {})) for qid in query_ids}, name=name)
-        runs.append(ranx_run)
-    report = ranx.compare(ranx.Qrels({q: dict(qrels[q]) for q in query_ids}), runs, list(metrics),
-                          stat_test=test, n_permutations=permutations, random_seed=42, make_comparable=True,
-                          rounding_digits=6)
-    data = report.to_dict()
-    a, b = names
     results: dict[str, dict[str, Any]] = {}
     for metric in metrics:
-        wtl = data[a]["win_tie_loss"][b][metric]
+        query_ids = sorted(per_query_a[metric])
+        a = [per_query_a[metric][q] for q in query_ids]
+        b = [per_query_b[metric].get(q, 0.0) for q in query_ids]
+        p_value = randomization_p_value(a, b) if test == "fisher" else student_p_value(a, b)
         results[metric] = {
-            "a": float(data[a]["scores"][metric]),
-            "b": float(data[b]["scores"][metric]),
-            "p_value": float(data[a]["comparisons"][b][metric]),
-            "wins": int(wtl["W"]), "ties": int(wtl["T"]), "losses": int(wtl["L"]),
+            "a": fmean(a) if a else 0.0, "b": fmean(b) if b else 0.0, "p_value": p_value,
+            "wins": sum(x > y + FLOAT_SLACK for x, y in zip(a, b, strict=True)),
+            "ties": sum(abs(x - y) <= FLOAT_SLACK for x, y in zip(a, b, strict=True)),
+            "losses": sum(y > x + FLOAT_SLACK for x, y in zip(a, b, strict=True)),
         }
-    return Comparison(a, b, test, results)
+    return Comparison(names[0], names[1], test, results)
+
+
+def compare_runs(qrels: Qrels, run_a: RunDict, run_b: RunDict, names: tuple[str, str],
+                 metrics: Sequence[str] = SIGNIFICANCE_METRICS, test: str = "fisher") -> Comparison:
+    """Two plain runs (TREC input) scored by ranx, then tested pairwise."""
+    return compare_per_query(_per_query(qrels, run_a, metrics), _per_query(qrels, run_b, metrics), names,
+                             metrics, test)
 
 
 def compare_judged(qrels: Qrels, judged_a: Mapping[str, Sequence[JudgedResult]],
                    judged_b: Mapping[str, Sequence[JudgedResult]], names: tuple[str, str],
-                   test: str = "fisher") -> Comparison:
-    """Two modes on the same queries, on their top-10 runs (recall@10 = recall of that cut)."""
-    metrics = ("recall", f"mrr@{TOP}", f"ndcg@{TOP}")
-    comparison = compare_runs(qrels, judged_run(judged_a, TOP), judged_run(judged_b, TOP), names, metrics, test)
-    comparison.metrics = {("recall@10" if m == "recall" else m): v for m, v in comparison.metrics.items()}
-    return comparison
+                   test: str = "fisher", ks: Sequence[int] = (TOP,)) -> Comparison:
+    """Two modes on the same queries: recall@10, MRR@10 and nDCG@10 as `evaluate_judged` computes them."""
+    return compare_per_query(evaluate_judged(qrels, judged_a, ks), evaluate_judged(qrels, judged_b, ks), names,
+                             SIGNIFICANCE_METRICS, test)
