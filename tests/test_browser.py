@@ -157,14 +157,21 @@ def test_copy_button_is_reachable_with_tab(page) -> None:
     page.wait_for_function("document.body.dataset.lastCopied")
 
 
-def test_english_labels_and_conflicts_view(page) -> None:
+def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
+    import httpx
+
+    doc, counterpart = "003_9f40a26defcbfd25", SEED_002
+    expected = httpx.get(
+        f"{base_url}/conflicts", params={"doc": doc, "counterpart": counterpart, "include_consistent": True}, timeout=60
+    ).json()
     page.goto("/")
     page.get_by_role("button", name="Switch to English").click()
     assert page.locator("#search-button").inner_text() == "Search"
     assert page.locator("label[for='mode']").inner_text().lower() == "mode"
     page.get_by_role("tab", name="Compare documents").click()
-    page.locator("#conflict-doc").select_option(SEED_002)
-    page.locator("#conflict-counterpart").select_option("003_9f40a26defcbfd25")
+    page.locator("#conflict-doc").select_option(doc)
+    page.locator("#conflict-counterpart").select_option(counterpart)
+    page.get_by_label("Also show clauses that agree").check()
     page.locator("#conflicts-form button[type=submit]").click()
     page.wait_for_function(
         "(() => { const s = document.querySelector('#conflicts-status').textContent;"
@@ -172,6 +179,9 @@ def test_english_labels_and_conflicts_view(page) -> None:
     )
     status = page.locator("#conflicts-status").inner_text()
     assert not status.startswith("Error"), status
-    if "findings" in status:
-        assert page.locator(".conflict-table tbody tr").count() >= 1
+    assert page.locator(".conflict-table tbody tr").count() == expected["total"]
+    if expected["total"]:
+        assert status.startswith(f"{expected['total']} finding")
+        first = expected["conflicts"][0]
+        assert page.locator(".conflict-table tbody tr").first.locator("cite").first.inner_text() == first["source"]["citation"]
     page.screenshot(path=str(ARTIFACTS / "conflicts.png"))

@@ -53,6 +53,7 @@ const LABELS = {
     children: "Nội dung bên trong",
     thisClause: "điều khoản đang xem",
     lines: (a, b) => `dòng ${a}–${b}`,
+    line: (a) => `dòng ${a}`,
     loading: "Đang tải…",
     comparing: "Đang đối chiếu…",
     noConflicts: "Không phát hiện mâu thuẫn giữa hai văn bản.",
@@ -123,10 +124,11 @@ const LABELS = {
     children: "Contents",
     thisClause: "current clause",
     lines: (a, b) => `lines ${a}–${b}`,
+    line: (a) => `line ${a}`,
     loading: "Loading…",
     comparing: "Comparing…",
     noConflicts: "No conflict found between the two documents.",
-    conflictsFound: (n) => `${n} findings`,
+    conflictsFound: (n) => (n === 1 ? "1 finding" : `${n} findings`),
     kindCol: "Kind",
     sourceCol: "Checked document",
     targetCol: "Compared with",
@@ -449,10 +451,11 @@ async function openContext(clauseId, opener) {
     const clause = await api(`/clauses/${encodeURI(clauseId)}`);
     const siblings = el("ol", { class: "briefs" }, clause.siblings.map((s, i) => briefItem(s, i === clause.position)));
     const citation = citationOf(clause);
-    body.replaceChildren(
+    const lines = clause.lines[0] === clause.lines[1] ? t("line", clause.lines[0]) : t("lines", clause.lines[0], clause.lines[1]);
+    const parts = [
       el("p", { class: "doc-line", text: documentName(clause.document, clause.source) }),
       el("cite", { class: "citation big", text: citation }),
-      el("p", { class: "meta", text: `${clause.source} · ${t("lines", clause.lines[0], clause.lines[1])}` }),
+      el("p", { class: "meta", text: `${clause.source} · ${lines}` }),
       el("div", { class: "hit-actions" }, el("button", { type: "button", class: "copy", onclick: () => copyCitation(citation), text: t("copy") })),
       clause.parent
         ? el("div", { class: "parent" }, el("h3", { text: t("parent") }), el("ol", { class: "briefs" }, briefItem(clause.parent, false)))
@@ -462,7 +465,8 @@ async function openContext(clauseId, opener) {
       clause.children.length
         ? el("div", {}, el("h3", { text: t("children") }), el("ol", { class: "briefs" }, clause.children.map((c) => briefItem(c, false))))
         : null,
-    );
+    ];
+    body.replaceChildren(...parts.filter(Boolean));
     const current = siblings.querySelector(".current");
     if (current) current.scrollIntoView({ block: "nearest" });
   } catch (error) {
