@@ -52,6 +52,12 @@ class BoilerplateRules:
     table_row_number: re.Pattern[str]
     table_header_max_lines: int
     page_number: re.Pattern[str]
+    recipients_start: re.Pattern[str]
+    list_item: re.Pattern[str]
+    closing_formula: re.Pattern[str]
+    signature_head: re.Pattern[str]
+    signature_title: re.Pattern[str]
+    signature_note: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +73,12 @@ def boilerplate_rules() -> BoilerplateRules:
         table_row_number=re.compile(raw["table_row_number"]),
         table_header_max_lines=raw["table_header_max_lines"],
         page_number=re.compile(raw["page_number"]),
+        recipients_start=re.compile(raw["recipients_start"]),
+        list_item=re.compile(raw["list_item"]),
+        closing_formula=re.compile(raw["closing_formula"]),
+        signature_head=re.compile(raw["signature_head"]),
+        signature_title=re.compile(raw["signature_title"]),
+        signature_note=re.compile(raw["signature_note"]),
     )
 
 
@@ -200,6 +212,51 @@ def find_page_numbers_at_breaks(text: str, lines: list[Line], rules: Boilerplate
     return found
 
 
+# --- closing blocks: recipient list ("Nơi nhận:") and signature -----------------------------------------
+
+SIGNED = re.compile(r"\((?:Đã|đã) ký\)")  # "(Đã ký)" under a name marks it as a signer even without a formula
+
+
+def is_person_name(line: str) -> bool:
+    """A signer's name: 2-5 capitalised words and nothing else ("Nguyễn Thị Kim Ngân")."""
+    words = line.split()
+    return 2 <= len(words) <= 5 and all(len(w) > 1 and w.isalpha() and w[0].isupper() and w[1:].islower() for w in words)
+
+
+def find_closing_blocks(lines: list[Line], rules: BoilerplateRules) -> dict[int, str]:
+    """"Nơi nhận:" through the end of its list, and the signature run after the closing formula."""
+    found: dict[int, str] = {}
+    nonblank = [i for i, line in enumerate(lines) if line.stripped]
+    in_recipients = False
+    in_signature = False
+    after_formula = False
+    texts = [re.sub(r"\s+", " ", lines[i].stripped) for i in nonblank]
+    for position, index in enumerate(nonblank):
+        line = texts[position]
+        following = texts[position + 1] if position + 1 < len(texts) else ""
+        if rules.recipients_start.fullmatch(line):
+            found[index], in_recipients, in_signature = "recipients", True, False
+            continue
+        if in_recipients and (rules.list_item.fullmatch(line) or not line[0].isupper()):
+            found[index] = "recipients"
+            continue
+        ends_list = in_recipients
+        in_recipients = False
+        upper = line.isupper()
+        signature_line = (
+            (upper and rules.signature_head.fullmatch(line))
+            or (upper and (in_signature or after_formula or ends_list) and rules.signature_title.fullmatch(line))
+            or (in_signature and rules.signature_note.fullmatch(line))
+            or ((in_signature or after_formula or bool(SIGNED.fullmatch(following))) and is_person_name(line))
+        )
+        if signature_line:
+            found[index], in_signature, after_formula = "signature", True, False
+            continue
+        in_signature = False
+        after_formula = bool(rules.closing_formula.fullmatch(line))
+    return found
+
+
 # --- language ---------------------------------------------------------------------------------------------
 
 VIETNAMESE_LETTERS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậđèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ]", re.I)
@@ -226,6 +283,7 @@ def find_boilerplate(text: str) -> list[Region]:
     found.update(find_page_numbers_at_breaks(text, lines, rules))
     found.update(find_repeated_table_headers(lines, rules))
     found.update(find_web_footer(lines, rules))
+    found.update(find_closing_blocks(lines, rules))
     found.update(match_line_patterns(lines, rules))
     found.update(find_repeated_title(lines, found))
     return [(lines[i].start, lines[i].end, why) for i, why in sorted(found.items())]

@@ -79,7 +79,12 @@ def test_vietnamese_seeds_lose_only_artefacts() -> None:
     assert [(text, why) for text, why in excluded_lines(seed_text("002")).items()] == [
         ("ke hoach trien khai nghi quyet so 66.tw va nghi quyet 140 cua cp-2-3.pdf", "file-name")
     ]
-    assert excluded_lines(seed_text("004")) == {"-----": "rule-line"}
+    seed004 = excluded_lines(seed_text("004"))
+    assert {line: why for line, why in seed004.items() if why not in ("recipients", "signature")} == {
+        "-----": "rule-line"}
+    assert sum(why == "recipients" for why in seed004.values()) == 10  # "Nơi nhận:" and its nine entries
+    assert [line for line, why in seed004.items() if why == "signature"] == [
+        "T/M BAN THƯỜNG VỤ", "BÍ THƯ", "Nguyễn Duy Lâm", "(báo cáo)"]
 
 
 def test_language() -> None:
@@ -97,3 +102,24 @@ def test_page_numbers_at_form_feeds() -> None:
 def test_text_without_boilerplate_has_no_regions() -> None:
     text = "Điều 1. Phạm vi điều chỉnh\n1. Luật này quy định về cư trú.\n2. Công dân có quyền tự do cư trú.\n"
     assert clean_text(text).excluded == []
+
+
+def test_recipients_and_signature_blocks_are_excluded() -> None:
+    seed003, seed004 = excluded_lines(seed_text("003")), excluded_lines(seed_text("004"))
+    assert seed003["Nơi nhận:"] == "recipients" and seed003["- Lưu: VT, 99.TCDNC."] == "recipients"
+    assert seed003["TM. ỦY BAN NHÂN DÂN"] == "signature" and seed003["CHỦ TỊCH"] == "signature"
+    assert "KẾ HOẠCH" not in seed003  # the attached plan after the signature is content
+    assert seed004["- Lưu Văn phòng Tỉnh ủy."] == "recipients"
+    assert seed004["T/M BAN THƯỜNG VỤ"] == seed004["BÍ THƯ"] == seed004["Nguyễn Duy Lâm"] == "signature"
+    assert "Yêu cầu các cơ quan, địa phương, đơn vị nghiêm túc triển khai thực hiện." not in seed004
+
+
+def test_law_signature_after_closing_formula() -> None:
+    formula = "Luật này đã được Quốc hội nước Cộng hòa xã hội chủ nghĩa Việt Nam khóa XIV thông qua ngày 20 tháng 11 năm 2019."
+    text = f"Điều 5. Hiệu lực\nLuật này có hiệu lực từ ngày 01/01/2021.\n{formula}\n \nCHỦ   TỊCH QUỐC HỘI\n\n\nNguyễn Thị Kim Ngân\n"
+    found = excluded_lines(text)
+    assert found == {"CHỦ   TỊCH QUỐC HỘI": "signature", "Nguyễn Thị Kim Ngân": "signature"}
+    # Without a closing formula an upper-case title or a name is content; "(Đã ký)" under a name is not.
+    assert excluded_lines("Điều 1. Chức danh\nCHỦ TỊCH QUỐC HỘI\nNguyễn Văn An\n") == {}
+    assert excluded_lines("Chính phủ quy định chi tiết.\nHồ   Chí Minh\n(Đã   ký)\n") == {
+        "Hồ   Chí Minh": "signature", "(Đã   ký)": "signature"}
