@@ -29,6 +29,7 @@ from indexer.structure import (
     CELL_CONTINUES,
     CELL_START,
     CLOSING,
+    CLOSING_PARAGRAPH,
     MARKERS,
     MERGING_KINDS,
     NORMATIVE_KIND,
@@ -263,6 +264,15 @@ class _Builder:
                 continue
             self._line(index, line)
 
+    def _closes_document(self, current: Node | None, text: str) -> bool:
+        """An unnumbered closing paragraph of a policy document after a finished sentence ("Trên đây là …",
+        "… Kế hoạch này …") is the document's own paragraph, not a continuation of the last point."""
+        if current is None or not self.stack or not starts_upper(text):
+            return False
+        if any(node.kind == "dieu" for node in self.stack):
+            return False  # inside an article every paragraph is the article's
+        return bool(SENTENCE_END.search(self.lines[current.last].text) and CLOSING_PARAGRAPH.search(text))
+
     def _table_parent(self) -> Node | None:
         for node in reversed(self.stack):
             if node.kind == "appendix":
@@ -301,6 +311,10 @@ class _Builder:
             self._open_marker(marked[0], marked[1], index)
             return
         current = self.current
+        if self._closes_document(current, text):
+            self.stack.clear()
+            self._open_paragraph(index)
+            return
         if current is not None:
             previous = self.lines[current.last].text
             if current.expect_title and (text.isupper() or not SENTENCE_END.search(previous)) and text.isupper():

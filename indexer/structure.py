@@ -50,6 +50,14 @@ MERGING_KINDS = frozenset({"dieu", "khoan", "diem", "tiet", "phan", "chuong", "m
 
 # A line that closes the body: signature and distribution blocks.
 CLOSING = re.compile(r"^(?:Nơi nhận\s*:|(?:TM|KT|TL|TUQ|Q)\.\s+\S|T/M\s|Recipients\s*:)")
+# A closing paragraph of a policy document addresses the document as a whole, so it belongs to no point
+# above it: an opening formula, or the document naming itself ("… Kế hoạch này …").
+CLOSING_PARAGRAPH = re.compile(
+    r"^(?:Trong quá trình (?:tổ chức )?(?:triển khai|thực hiện)|Trên đây là|Yêu cầu (?:các|Thủ trưởng|Giám đốc|Chủ tịch)|"
+    r"Đề nghị các|Trên cơ sở (?:nội dung )?(?:Nghị quyết|Kế hoạch|Chương trình|Quyết định|Chỉ thị)|"
+    r"Căn cứ (?:nội dung )?(?:Kế hoạch|Chương trình hành động) này)"
+    r"|\b(?:Kế hoạch|Chương trình(?: hành động)?|Quyết định|Chỉ thị|Đề án|Nghị quyết) này\b"
+)
 # An attached document starts after the main one: "KẾ HOẠCH", "QUY CHẾ", "QUY ĐỊNH" alone on a line.
 ATTACHED = re.compile(r"^(?P<type>KẾ HOẠCH|QUY CHẾ|QUY ĐỊNH|CHƯƠNG TRÌNH(?: HÀNH ĐỘNG)?|ĐỀ ÁN|ĐIỀU LỆ|HƯỚNG DẪN)$")
 ATTACHED_TYPE = {"KẾ HOẠCH": "Kế hoạch", "QUY CHẾ": "Quy chế", "QUY ĐỊNH": "Quy định",

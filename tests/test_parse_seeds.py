@@ -136,3 +136,26 @@ def test_programme_004_parts_items_bullets(seeds) -> None:
     assert "Bảo đảm nội dung chi cho công tác xây dựng pháp luật" in keys["III.7.-2"].clean_text
     assert keys["III.7.-2"].headings[0].startswith("III. NHIỆM VỤ VÀ GIẢI PHÁP")
     assert not any(c.kind == "bullet" and c.parent_id and "Nơi nhận" in c.text for c in clauses)
+
+
+def test_closing_paragraphs_belong_to_the_document(seeds) -> None:
+    clauses, _ = seeds["002_7aca7bcc376b2da4"]
+    keys = _by_key(clauses)
+    closing = [c for c in clauses if c.kind == "paragraph" and c.parent_id is None]
+    assert [c.clean_text.split(" ")[:3] for c in closing] == [["Trên", "cơ", "sở"], ["Sở", "Tư", "pháp"]]
+    assert closing[1].citation == "đoạn 2, Kế hoạch của UBND tỉnh"
+    assert not any(c.parent_id == keys["6.c"].id for c in clauses)
+    clauses, _ = seeds["003_9f40a26defcbfd25"]
+    assert _by_key(clauses)["KH.p1"].clean_text.startswith("Trong quá trình tổ chức thực hiện")
+    clauses, _ = seeds["004_8cdda1c3c077ca03"]
+    assert _by_key(clauses)["p1"].clean_text.startswith("Yêu cầu các cơ quan, địa phương")
+
+
+def test_recipients_and_signatures_are_not_clauses(seeds) -> None:
+    for stem in ("003_9f40a26defcbfd25", "004_8cdda1c3c077ca03"):
+        clauses, full = seeds[stem]
+        if not full:
+            pytest.skip("needs the ingest pipeline's cleaning")
+        for clause in clauses:
+            assert not clause.clean_text.startswith(("Nơi nhận", "- Lưu", "TM.", "T/M", "CHỦ TỊCH", "BÍ THƯ")), clause.id
+            assert "Nguyễn Duy Lâm" not in clause.clean_text
