@@ -8,6 +8,8 @@ Missing metadata fields are left out; with none at all the document id stands fo
 
 from __future__ import annotations
 
+import re
+
 from indexer.model import DocumentMeta, PathStep
 
 VI_ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
@@ -28,6 +30,23 @@ EN_DOC_TYPE = {"Hiến pháp": "Constitution", "Bộ luật": "Code", "Luật": 
                "Chỉ thị": "Directive", "Quy định": "Regulation", "Quy chế": "Rules", "Bài viết": "Article",
                "Công văn": "Official Letter", "Thông báo": "Notice", "Kết luận": "Conclusion",
                "Pháp lệnh": "Ordinance", "Đề án": "Scheme", "Hướng dẫn": "Guidance"}
+# Issuing bodies in English: exact names, then patterns whose `{name}` is the place they carry.
+EN_ISSUER = {"Bộ Chính trị": "the Politburo", "Ban Bí thư": "the Secretariat", "Chính phủ": "the Government",
+             "Thủ tướng Chính phủ": "the Prime Minister", "Quốc hội": "the National Assembly",
+             "Ủy ban thường vụ Quốc hội": "the Standing Committee of the National Assembly",
+             "Ủy ban Thường vụ Quốc hội": "the Standing Committee of the National Assembly",
+             "Chủ tịch nước": "the President", "UBND tỉnh": "the provincial People's Committee",
+             "Ủy ban nhân dân tỉnh": "the provincial People's Committee", "Tỉnh ủy": "the Provincial Party Committee"}
+EN_ISSUER_PATTERNS = (
+    (re.compile(r"^Ban Thường vụ Tỉnh ủy (?P<name>.+)$"), "the Standing Board of the {name} Provincial Party Committee"),
+    (re.compile(r"^Ban Thường vụ Thành ủy (?P<name>.+)$"), "the Standing Board of the {name} City Party Committee"),
+    (re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) tỉnh (?P<name>.+)$"), "the People's Committee of {name} province"),
+    (re.compile(r"^(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân) (?:thành phố|TP\.?) (?P<name>.+)$"),
+     "the People's Committee of {name} city"),
+    (re.compile(r"^(?:HĐND|Hội đồng nhân dân) tỉnh (?P<name>.+)$"), "the People's Council of {name} province"),
+    (re.compile(r"^Tỉnh ủy (?P<name>.+)$"), "the {name} Provincial Party Committee"),
+    (re.compile(r"^Bộ (?P<name>Tư pháp|Tài chính|Nội vụ|Công an|Quốc phòng)$"), "the Ministry of {name}"),
+)
 # Laws are named by title and number; their date and issuer add nothing to a citation.
 NAMED_TYPES = frozenset({"Hiến pháp", "Bộ luật", "Luật", "Pháp lệnh"})
 
@@ -93,6 +112,18 @@ def document_designation_vi(meta: DocumentMeta, doc_id: str) -> str:
     return " ".join(parts)
 
 
+def issuer_en(issuer: str) -> str:
+    """The issuing body in English from the table; a body the table does not know keeps its own name."""
+    issuer = " ".join(issuer.split())
+    if issuer in EN_ISSUER:
+        return EN_ISSUER[issuer]
+    for pattern, template in EN_ISSUER_PATTERNS:
+        match = pattern.match(issuer)
+        if match:
+            return template.format(**match.groupdict())
+    return issuer
+
+
 def document_designation_en(meta: DocumentMeta, doc_id: str) -> str:
     doc_type = EN_DOC_TYPE.get(meta.doc_type or "", meta.doc_type or "")
     parts = [doc_type] if doc_type else ["Document"]
@@ -104,7 +135,7 @@ def document_designation_en(meta: DocumentMeta, doc_id: str) -> str:
     if date:
         parts.append(f"dated {date}")
     if meta.issuer:
-        parts.append(f"of {meta.issuer}")
+        parts.append(f"of {issuer_en(meta.issuer)}")
     return " ".join(parts)
 
 
@@ -119,8 +150,10 @@ def cite_vi(path: list[PathStep], meta: DocumentMeta, doc_id: str, attached: str
     designation = document_designation_vi(meta, doc_id)
     if attached:
         designation = f"{attached} ban hành kèm theo {designation}"
+    # "gạch đầu dòng thứ hai, điểm 7, Mục III Nghị quyết số …": commas between the units of a bullet,
+    # paragraph or row citation, never before the document.
     separator = ", " if path and path[-1].kind in ("bullet", "paragraph", "row") else " "
-    return separator.join([*steps, designation]) if steps else designation
+    return f"{separator.join(steps)} {designation}" if steps else designation
 
 
 def cite_en(path: list[PathStep], meta: DocumentMeta, doc_id: str, attached: str | None = None) -> str:

@@ -94,3 +94,13 @@ def test_mapped_origin_is_monotone_and_in_range(text: str) -> None:
 @given(st.one_of(st.text(max_size=80), vietnamese_text), st.sampled_from(["vi", "en"]))
 def test_fast_path_equals_mapped_path(text: str, language: str) -> None:
     assert normalise(text, language) == normalise_mapped(text, language).text
+
+
+def test_issuer_table_for_english_citations() -> None:
+    from indexer.citation import issuer_en
+
+    assert issuer_en("Chính phủ") == "the Government"
+    assert issuer_en("Quốc hội") == "the National Assembly"
+    assert issuer_en("UBND tỉnh  Vĩnh Long") == "the People's Committee of Vĩnh Long province"
+    assert issuer_en("Ban Thường vụ Tỉnh ủy Hà Tĩnh") == "the Standing Board of the Hà Tĩnh Provincial Party Committee"
+    assert issuer_en("Báo Đại biểu Nhân dân") == "Báo Đại biểu Nhân dân"  # unknown bodies keep their name

@@ -66,8 +66,9 @@ def test_resolution_point_iii_7_and_its_half_percent_bullet(seeds) -> None:
     second = keys["III.7.-2"]
     assert second.clean_text.startswith("- Ensure that spending on law-making is not less than 0.5%")
     assert "0.5%" not in bullets[0].text and "0.5%" not in bullets[2].text
-    assert second.citation.startswith("gạch đầu dòng thứ hai, điểm 7, Mục III")
-    assert second.citation_en.startswith("second bullet, point 7, Part III of ")
+    assert second.citation == "gạch đầu dòng thứ hai, điểm 7, Mục III Nghị quyết số 66-NQ/TW ngày 30/4/2025 của Bộ Chính trị"
+    assert second.citation_en == ("second bullet, point 7, Part III of Resolution No. 66-NQ/TW dated April 30, 2025 "
+                                  "of the Politburo")
     assert [h.split(" ")[0] for h in second.headings] == ["III", "7."]
 
 
@@ -143,7 +144,7 @@ def test_closing_paragraphs_belong_to_the_document(seeds) -> None:
     keys = _by_key(clauses)
     closing = [c for c in clauses if c.kind == "paragraph" and c.parent_id is None]
     assert [c.clean_text.split(" ")[:3] for c in closing] == [["Trên", "cơ", "sở"], ["Sở", "Tư", "pháp"]]
-    assert closing[1].citation == "đoạn 2, Kế hoạch của UBND tỉnh"
+    assert closing[1].citation == "đoạn 2 Kế hoạch của UBND tỉnh"
     assert not any(c.parent_id == keys["6.c"].id for c in clauses)
     clauses, _ = seeds["003_9f40a26defcbfd25"]
     assert _by_key(clauses)["KH.p1"].clean_text.startswith("Trong quá trình tổ chức thực hiện")
@@ -159,3 +160,13 @@ def test_recipients_and_signatures_are_not_clauses(seeds) -> None:
         for clause in clauses:
             assert not clause.clean_text.startswith(("Nơi nhận", "- Lưu", "TM.", "T/M", "CHỦ TỊCH", "BÍ THƯ")), clause.id
             assert "Nguyễn Duy Lâm" not in clause.clean_text
+
+
+def test_english_citations_translate_issuers(seeds) -> None:
+    expected = {
+        "003_9f40a26defcbfd25": "of Decision No. 1218/QĐ-UBND dated June 25, 2025 of the People's Committee of Vĩnh Long province",
+        "004_8cdda1c3c077ca03": "of Action Programme of the Standing Board of the Hà Tĩnh Provincial Party Committee",
+    }
+    for stem, ending in expected.items():
+        clauses, _ = seeds[stem]
+        assert clauses[0].citation_en.endswith(ending), clauses[0].citation_en
