@@ -16,9 +16,11 @@ import csv
 import json
 import os
 import random
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.parse
 import urllib.request
@@ -135,10 +137,15 @@ def load_run(
            ENV_QUERIES: str(queries)}
     # One intra-op thread per worker: several workers each using every core only fight over them.
     serve_env = {**env, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    # What `lexvn serve --workers N` runs, started through uvicorn's own CLI so only the API is imported.
+    from api.app import ENV_INDEX, ENV_MULTIPROC
+
+    metrics_dir = tempfile.mkdtemp(prefix="lexvn-metrics-")
+    serve_env.update({ENV_INDEX: str(Path(index_dir).resolve()), ENV_MULTIPROC: metrics_dir})
     server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--index", str(index_dir), "--host", "127.0.0.1",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning"],
-        cwd=ROOT, env=serve_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "uvicorn", "api.app:app_from_environment", "--factory", "--host", "127.0.0.1",
+         "--port", str(port), "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
+        cwd=ROOT, env=serve_env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
         health = wait_until_healthy(base_url, server, timeout=300)
@@ -161,6 +168,7 @@ def load_run(
             server.wait(timeout=20)
         except subprocess.TimeoutExpired:
             server.kill()
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     low, high = wait_range()
     return {
         **figures,
