@@ -157,8 +157,30 @@ def find_type_heading(lines: list[str]) -> tuple[str | None, int]:
     return None, -1
 
 
+TOKEN_PUNCTUATION = "()[]{},;:.!?\"“”‘’'«»"
+
+
+def is_acronym(token: str) -> bool:
+    """An all-caps token that stays upper-case in sentence case: Latin letters without Vietnamese diacritics,
+    at most 6 and not a Vietnamese syllable (HIV, WTO, but not KINH, AN), or any caps token with digits or
+    slashes (HIV/AIDS, 23/2004/QH11)."""
+    core = token.strip(TOKEN_PUNCTUATION)
+    if not core or not core.isupper():
+        return False
+    if any(c.isdigit() or c == "/" for c in core):
+        return True
+    from indexer.repair import syllable_lexicon  # the lexicon is read once, only when a title needs it
+
+    return core.isascii() and core.isalpha() and len(core) <= 6 and core.lower() not in syllable_lexicon()
+
+
 def sentence_case(caps: str) -> str:
-    return caps[:1].upper() + caps[1:].lower() if caps.isupper() else caps
+    """"LUẬT PHÒNG, CHỐNG … (HIV/AIDS)" -> "Luật phòng, chống … (HIV/AIDS)"; mixed-case text is left alone."""
+    if not caps.isupper():
+        return caps
+    words = [word if is_acronym(word) else word.lower() for word in re.split(r"(\s+)", caps)]
+    text = "".join(words)
+    return text[:1].upper() + text[1:]
 
 
 def find_title(lines: list[str], doc_type: str, type_index: int, text: str) -> str | None:

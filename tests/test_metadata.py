@@ -91,3 +91,13 @@ def test_every_law_has_type_number_and_date() -> None:
         if not (meta.doc_type in {"Luật", "Bộ luật", "Hiến pháp", "Nghị quyết", "Pháp lệnh"} and meta.number and meta.date):
             missing.append((law.name, meta.doc_type, meta.number, meta.date))
     assert len(missing) <= 0.05 * len(laws), missing[:20]
+
+
+def test_sentence_case_keeps_acronyms_and_numbers() -> None:
+    from indexer.metadata import sentence_case
+
+    assert sentence_case("PHÒNG, CHỐNG NHIỄM VI RÚT Ở NGƯỜI (HIV/AIDS)") == "Phòng, chống nhiễm vi rút ở người (HIV/AIDS)"
+    # Diacritic-free Vietnamese syllables (KINH, AN) are words, not acronyms; WTO is one; numbers stay whole.
+    assert sentence_case("KINH DOANH VÀ AN NINH THEO WTO") == "Kinh doanh và an ninh theo WTO"
+    assert sentence_case("LUẬT SỐ 23/2004/QH11") == "Luật số 23/2004/QH11"
+    assert sentence_case("Đã viết thường") == "Đã viết thường"
