@@ -87,36 +87,65 @@ def read_documents(directory: Path) -> Iterable[Document]:
             yield Document.from_dict(json.loads(line))
 
 
+OWN_MODULES = frozenset({"build.py", "embed.py", "manifest.py", "segment.py"})
+
+
+def pipeline_fingerprint() -> str:
+    """Hash of the ingestion code and data: documents parsed by other code are not reused."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
+        if path.name not in OWN_MODULES and path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _sidecar_hash(corpus_dir: Path) -> str | None:
+    from indexer.metadata import SIDECAR_NAME
+
+    sidecar = corpus_dir / SIDECAR_NAME
+    return file_hash(sidecar) if sidecar.is_file() else None
+
+
 def _ingest(corpus_dir: Path, previous: Previous, progress: bool) -> tuple[list[Document], IngestReport, dict[str, Any]]:
-    """Documents of the corpus; unchanged files come from the previous version without re-parsing."""
+    """Documents of the corpus; unchanged files come from the previous version without re-parsing.
+
+    Everything is ingested again when there is no previous version, or the ingestion code or the
+    metadata sidecar changed since it was built.
+    """
     from indexer import pipeline
 
-    lister = getattr(pipeline, "corpus_files", None)
-    if previous.manifest is None or lister is None:
+    stamp = {"pipeline": pipeline_fingerprint(), "sidecar": _sidecar_hash(corpus_dir)}
+    old = previous.manifest.incremental if previous.manifest else {}
+    if previous.manifest is None or any(old.get(key) != value for key, value in stamp.items()):
         documents, report = pipeline.ingest_corpus(corpus_dir, progress=progress)
-        return documents, report, {"mode": "full", "reprocessed": len(documents)}
+        return documents, report, {"mode": "full", "reprocessed": len(documents), **stamp}
+    from tqdm import tqdm
+
     from indexer.load import LoadError
 
     documents: list[Document] = []
     report = IngestReport()
     reused, reprocessed = 0, 0
-    for path in lister(corpus_dir):
-        source = path.relative_to(corpus_dir).as_posix()
-        old = previous.documents.get(source)
-        if old is not None and old.content_hash == file_hash(path):
-            documents.append(old)
+    sidecar = pipeline.load_sidecar(corpus_dir)
+    for path in tqdm(list(pipeline.corpus_files(corpus_dir)), desc="ingest", unit="file", disable=not progress):
+        source = pipeline.source_of(path, corpus_dir)
+        old_doc = previous.documents.get(source)
+        if old_doc is not None and old_doc.content_hash == file_hash(path):
+            documents.append(old_doc)
             report.processed.append(source)
             reused += 1
             continue
         reprocessed += 1
         try:
-            documents.append(pipeline.ingest_file(path, corpus_dir))
+            documents.append(pipeline.ingest_file(path, corpus_dir, sidecar))
             report.processed.append(source)
         except LoadError as error:
-            report.problems.append(IngestProblem(source, getattr(error, "problem", "unreadable"), str(error)))
+            report.problems.append(IngestProblem(source, error.problem, error.detail))
+    pipeline.resolve_references(documents)
     removed = sorted(set(previous.documents) - {doc.source for doc in documents})
     return documents, report, {"mode": "incremental", "reused": reused, "reprocessed": reprocessed,
-                               "removed": removed}
+                               "removed": removed, **stamp}
 
 
 def _heading_text(clause: Clause) -> str:
@@ -179,8 +208,10 @@ def _encode(clauses_by_doc: list[tuple[Document, list[Clause]]], previous: Previ
 
 def _write_report(build_dir: Path, report: IngestReport) -> str:
     """Write the ingest report into the index (ingest's own writer/formatter when present)."""
-    from indexer import pipeline
-
+    try:
+        from indexer import pipeline
+    except ImportError:  # documents ingested by a caller (tests, tools) without the pipeline module
+        pipeline = None
     writer = getattr(pipeline, "write_report", None)
     formatter = getattr(pipeline, "format_report", None)
     if writer is not None:
@@ -215,13 +246,26 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = 
 
     mark = time.perf_counter()
     documents, report, incremental = _ingest(corpus_dir, previous, progress)
-    documents.sort(key=lambda d: d.doc_id)
     timings["parse"] = time.perf_counter() - mark
 
+    return write_index(documents, report, index_dir, dense=dense, model_name=model_name, progress=progress,
+                       previous=previous, incremental=incremental, corpus_dir=corpus_dir, timings=timings,
+                       started=started)
+
+
+def write_index(documents: list[Document], report: IngestReport, index_dir: Path, *, dense: bool,
+                model_name: str | None, progress: bool = False, previous: Previous | None = None,
+                incremental: dict[str, Any] | None = None, corpus_dir: Path | None = None,
+                timings: dict[str, float] | None = None, started: float | None = None) -> dict[str, Any]:
+    """Index already-ingested documents into a new version of `index_dir` and make it live atomically."""
+    previous = previous or Previous()
+    timings = timings if timings is not None else {}
+    started = started if started is not None else time.perf_counter()
+    documents = sorted(documents, key=lambda d: d.doc_id)
     build_dir = mf.new_build_dir(index_dir)
     try:
-        return _build_version(documents, report, incremental, previous, build_dir, index_dir, corpus_dir,
-                              dense, model_name, progress, timings, started)
+        return _build_version(documents, report, incremental or {"mode": "full"}, previous, build_dir, index_dir,
+                              corpus_dir or Path("."), dense, model_name, progress, timings, started)
     except BaseException:
         import shutil
 
@@ -259,7 +303,7 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         save_faiss(index, build_dir / FAISS_FILE)
         timings["faiss"] = time.perf_counter() - mark
         model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
-                      "prompts": encoder.spec.prompts, "faiss": kind, "encoded": encoded}
+                      "prompts": encoder.spec.prompts, "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded}
 
     mark = time.perf_counter()
     with (build_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as handle:

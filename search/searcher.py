@@ -234,7 +234,10 @@ class Searcher:
         elif mode == "dense":
             order = list(signal_scores["dense"].items())
         else:
-            weight_map = {"bm25": weights.bm25, "dense": weights.dense, "phrase": weights.phrase}
+            languages = (self._manifest.model or {}).get("languages", ["*"])
+            covered = "*" in languages or parsed.language in languages
+            weight_map = {"bm25": weights.bm25, "phrase": weights.phrase,
+                          "dense": weights.dense if covered else weights.dense_other_language}
             order = weighted_rrf(rankings, weight_map, weights.rrf_k)
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}

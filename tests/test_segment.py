@@ -1,0 +1,77 @@
+"""Lexical terms: syllables + compounds + underthesea words, and the segmentation cache."""
+
+from __future__ import annotations
+
+from indexer.normalise import normalise
+from indexer.segment import (
+    CACHE_FILE,
+    SegmentCache,
+    compounds,
+    detect_language,
+    lexical_terms,
+    query_terms,
+    syllables,
+    text_key,
+)
+
+
+def test_syllables_are_lowercased_alphanumeric_runs():
+    assert syllables("Ngân sách, 0.5% QĐ/TW") == ["ngân", "sách", "0", "5", "qđ", "tw"]
+
+
+def test_compounds_keep_numbers_and_document_numbers_whole():
+    found = compounds("không thấp hơn 0.5% tổng chi; quy định số 178-qđ/tw ngày 05/6/2024; law-making")
+    assert "0.5%" in found
+    assert "178-qđ/tw" in found
+    assert "05/6/2024" in found
+    assert "law-making" in found
+
+
+def test_vietnamese_terms_contain_words_and_syllables():
+    text = normalise("Bảo đảm chi ngân sách hàng năm", "vi")
+    words = SegmentCache().segment_many([text])[0]
+    terms = lexical_terms(text, words)
+    assert {"ngân", "sách", "ngân_sách"} <= set(terms)
+
+
+def test_number_formats_give_the_same_terms_after_normalisation():
+    comma = query_terms(normalise("0,5% tổng chi", "vi"), "vi")
+    dot = query_terms(normalise("0.5% tổng chi", "vi"), "vi")
+    assert comma == dot
+    assert "0.5%" in comma
+
+
+def test_tone_mark_placement_gives_the_same_terms():
+    assert query_terms(normalise("hệ thống hoá", "vi"), "vi") == query_terms(normalise("hệ thống hóa", "vi"), "vi")
+
+
+def test_english_text_is_not_segmented():
+    terms = query_terms(normalise("spending on law-making", "en"), "en")
+    assert terms == ["spending", "on", "law", "making", "law-making"]
+
+
+def test_language_detection():
+    assert detect_language("kinh phí xây dựng pháp luật") == "vi"
+    assert detect_language("public lawyer institution") == "en"
+
+
+def test_cache_segments_once_and_round_trips(tmp_path):
+    cache = SegmentCache()
+    texts = ["xây dựng pháp luật", "ngân sách nhà nước", "xây dựng pháp luật"]
+    first = cache.segment_many(texts)
+    assert cache.misses == 2 and cache.hits == 1
+    assert first[0] == first[2]
+    path = tmp_path / CACHE_FILE
+    cache.save(path)
+    reloaded = SegmentCache.load(path)
+    assert set(reloaded.entries) == {text_key(t) for t in texts}
+    again = reloaded.segment_many(texts)
+    assert again == first
+    assert reloaded.misses == 0 and reloaded.hits == 3
+
+
+def test_cache_keeps_only_used_entries(tmp_path):
+    cache = SegmentCache({"stale": ["x"]})
+    cache.segment_many(["pháp luật"])
+    cache.save(tmp_path / CACHE_FILE)
+    assert "stale" not in SegmentCache.load(tmp_path / CACHE_FILE).entries
