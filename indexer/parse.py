@@ -393,20 +393,63 @@ def _assign_by_vocabulary(lines: list[str], columns: int, vocabulary: dict[str, 
     return best[1] if best else [lines]
 
 
+SPILLED_TAIL = re.compile(r"^(?P<body>.*[.;!?…])\s+(?P<tail>[^\W\d][^.;:!?…]*)$")
+
+
+def _split_spilled_cells(line: str) -> tuple[str, str]:
+    """"… quốc tế. xã hội doanh" -> ("… quốc tế.", "xã hội doanh"): a short lower-case run after the end of
+    the content's sentence is the narrow cells' continuation that the PDF put on the same line."""
+    match = SPILLED_TAIL.match(line)
+    if match and not starts_upper(match.group("tail")) and len(match.group("tail")) <= NARROW_CELL_MAX:
+        return match.group("body"), match.group("tail")
+    return line, ""
+
+
+def _is_word_prefix(words: list[str], value: str) -> bool:
+    return value.split()[: len(words)] == words
+
+
+def _finish_cells(fields: dict[str, str], words: list[str], known: dict[str, set[str]]) -> None:
+    """Spread the words that went on after a page break over the narrow cells the break cut off, in column
+    order: a cell equal to a value other rows have is complete; an unfinished cell takes the longest run
+    that keeps it a prefix of a known value; the last unfinished cell takes the rest."""
+    names = list(TASK_TABLE_FIELDS[2:])
+    unfinished = [n for n in names if fields.get(n, "") not in known[n] or CELL_CONTINUES.search(fields.get(n, ""))]
+    unfinished = unfinished or names[-1:]
+    for position, name in enumerate(unfinished):
+        cell = fields.get(name, "").split()
+        if position == len(unfinished) - 1:
+            take = len(words)
+        else:
+            take = max((k for k in range(len(words) + 1)
+                        if any(_is_word_prefix(cell + words[:k], value) for value in known[name])), default=0)
+        fields[name] = " ".join(cell + words[:take])
+        words = words[take:]
+
+
 def _row_fields(rows: list[Node], cell_lines: dict[int, list[str]], header: str) -> None:
     """Fill `fields` of each row: STT and content always; agency and time columns for task tables."""
     task_table = all(word in header.lower() for word in TASK_TABLE_HEADER_WORDS)
     vocabulary: dict[str, Counter] = {}
     joined: list[tuple[Node, str, list[str], list[str], list[str]]] = []
+    spilled: list[tuple[Node, list[str]]] = []
     for row in rows:
         lines = cell_lines[id(row)]
         head = row.row_head
         content, heads = _split_joined_cells(head) if task_table and head else (head, [])
         content_lines = [content] if content else []
         narrow: list[str] = []
+        spill: list[str] = []  # narrow-cell text that a page break pushed below the content's continuation
         previous_wide = bool(content)
         for line in lines:
             wide = len(line) > NARROW_CELL_MAX
+            if task_table and narrow and (wide or spill):
+                # The row goes on after a page break: the content column first, then the rest of the
+                # narrow cells, which the PDF may have run onto the content line ("… quốc tế. xã hội doanh").
+                body, tail = _split_spilled_cells(line) if wide else ("", line)
+                content_lines += [body] if body else []
+                spill += [tail] if tail else []
+                continue
             if wide or (previous_wide and not starts_upper(line) and not narrow):
                 content_lines.append(line)
                 previous_wide = wide
@@ -427,6 +470,12 @@ def _row_fields(rows: list[Node], cell_lines: dict[int, list[str]], header: str)
                 vocabulary.setdefault(line, Counter())[column] += 1
         for name, cell in zip(TASK_TABLE_FIELDS[2:], cells, strict=True):
             row.fields[name] = " ".join(cell)
+        if spill:
+            spilled.append((row, " ".join(spill).split()))
+    cut_off = {id(row) for row, _ in spilled}
+    known = {name: {r.fields.get(name, "") for r in rows if id(r) not in cut_off} for name in TASK_TABLE_FIELDS[2:]}
+    for row, words in spilled:
+        _finish_cells(row.fields, words, known)
     for row, _content, heads, _content_lines, narrow in joined:
         groups = _assign_by_vocabulary(narrow, len(heads), vocabulary)
         for name, head, group in zip(TASK_TABLE_FIELDS[2:], heads, groups, strict=False):

@@ -116,6 +116,11 @@ def test_decision_003_articles_plan_and_appendix_rows(seeds) -> None:
                                             "bảo đảm an ninh, an toàn trên không gian mạng,…). Phát huy vai trò của "
                                             "Mặt trận Tổ quốc Việt Nam, tổ chức xã hội, tổ chức xã hội - nghề nghiệp "
                                             "trong giám sát thi hành pháp luật.")
+    # Row 21 is cut by a page break; its cells go on below the content's last line ("… quốc tế. xã hội doanh").
+    assert by_stt["21"].fields["noi_dung"].endswith("có khả năng phát triển thành tranh chấp quốc tế.")
+    assert by_stt["21"].fields["co_quan_chu_tri"] == "Các sở, ban, ngành tỉnh, Ủy ban nhân dân cấp xã"
+    assert by_stt["21"].fields["co_quan_phoi_hop"] == "Các cơ quan, đơn vị có liên quan, Hiệp hội doanh nghiệp"
+    assert by_stt["21"].fields["thoi_gian"] == "Thực hiện thường xuyên"
     assert by_stt["14"].citation.startswith("dòng 14, Phụ lục")
     assert by_stt["14"].id.endswith(":row14")
 
