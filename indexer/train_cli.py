@@ -1,0 +1,46 @@
+"""`lexvn train-encoder`: train the Vietnamese legal static encoder from a corpus (see indexer.train_encoder)."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+DEFAULT_HOLDOUT = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "vlc_title_queries.jsonl"
+
+
+def train_encoder_command(
+    corpus: Annotated[Path, typer.Option("--corpus", help="folder of legal texts, e.g. ../shared/vlc")],
+    out: Annotated[Path, typer.Option("--out", help="where to save the sentence-transformers model")],
+    seed: Annotated[int, typer.Option("--seed")] = 13,
+    epochs: Annotated[int, typer.Option("--epochs")] = 2,
+    batch_size: Annotated[int, typer.Option("--batch-size")] = 256,
+    dim: Annotated[int, typer.Option("--dim", help="embedding dimension")] = 256,
+    vocab_size: Annotated[int, typer.Option("--vocab-size", help="BPE pieces (size ≈ pieces × dim × 4 bytes)")] = 20000,
+    learning_rate: Annotated[float, typer.Option("--lr")] = 0.02,
+    holdout: Annotated[list[Path] | None, typer.Option(
+        "--holdout", help="query files whose target articles are never trained on "
+        "(default ../shared/eval/vlc_title_queries.jsonl)")] = None,
+    hard_negatives: Annotated[bool, typer.Option("--hard-negatives/--no-hard-negatives")] = True,
+    progress: Annotated[bool, typer.Option("--progress/--quiet")] = True,
+) -> None:
+    """Train a StaticEmbedding encoder on pairs mined from document structure, with BM25 hard negatives."""
+    from indexer.train_encoder import TrainConfig, train_encoder
+
+    config = TrainConfig(seed=seed, epochs=epochs, batch_size=batch_size, dim=dim, vocab_size=vocab_size,
+                         learning_rate=learning_rate, hard_negatives=hard_negatives)
+    files = holdout if holdout is not None else [DEFAULT_HOLDOUT]
+    missing = [p for p in files if not p.is_file()]
+    if missing:
+        raise typer.BadParameter(f"hold-out query file(s) not found: {', '.join(map(str, missing))}")
+    command = "lexvn " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    report = train_encoder(corpus, out, config, files, progress=progress, command=command)
+    typer.echo(f"saved {out}: {report.articles} articles ({report.held_out_articles} held out), "
+               f"pairs {report.pairs}, {report.steps} steps, seconds {report.seconds}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train-encoder")(train_encoder_command)

