@@ -86,14 +86,10 @@ def split_lines(text: str) -> list[Line]:
     """Lines with their offsets; a form feed (PDF page break) also ends a line."""
     lines: list[Line] = []
     position = 0
-    for number, match in enumerate(LINE_END.finditer(text + "\n"), start=1):
-        if match.start() > len(text):
-            break
-        body = text[position : match.start()].rstrip("\r")
-        lines.append(Line(number, position, position + len(body), body))
-        position = match.end()
-        if position > len(text):
-            break
+    for number, body in enumerate(LINE_END.split(text), start=1):
+        stripped = body.rstrip("\r")
+        lines.append(Line(number, position, position + len(stripped), stripped))
+        position += len(body) + 1
     return lines
 
 

@@ -91,20 +91,26 @@ class CleanView:
         return self.mapped.text
 
 
+NON_SPACE = re.compile(r"\S")
+COLLAPSIBLE = re.compile(r"\s{2,}|[\n\f\t\r]")
+
+
 def clean_view(text: str, cleaned: CleanedText | None) -> CleanView:
     """Repairs applied, excluded lines blanked, whitespace runs collapsed to one space."""
-    mapped = apply_edits(text, list(cleaned.repairs) if cleaned else [])
-    if cleaned and cleaned.excluded:
-        blank = bytearray(len(text) + 1)
-        for start, end, _ in cleaned.excluded:
-            blank[start:end] = b"\x01" * (end - start)
-        edits = [
-            Edit(index, index + 1, " ")
-            for index, origin in enumerate(mapped.origin[:-1])
-            if blank[origin] and not mapped.text[index].isspace()
-        ]
-        mapped = mapped.then(edits)
-    collapse = [Edit(m.start(), m.end(), " ") for m in re.finditer(r"\s{2,}|[\n\f\t\r]", mapped.text)]
+    excluded = sorted((s, e) for s, e, _ in cleaned.excluded) if cleaned else []
+    # Blank excluded lines in the original first: same length, so offsets stay those of `text`.
+    pieces, cursor = [], 0
+    for start, end in excluded:
+        start = max(start, cursor)
+        pieces += [text[cursor:start], NON_SPACE.sub(" ", text[start:end])]
+        cursor = max(cursor, end)
+    blanked = "".join([*pieces, text[cursor:]]) if excluded else text
+    repairs = [r for r in (cleaned.repairs if cleaned else []) if not any(s <= r.start < e for s, e in excluded)]
+    if not repairs:  # the common case: one pass, no intermediate character map
+        collapse = [Edit(m.start(), m.end(), " ") for m in COLLAPSIBLE.finditer(blanked)]
+        return CleanView(apply_edits(blanked, collapse))
+    mapped = apply_edits(blanked, repairs)
+    collapse = [Edit(m.start(), m.end(), " ") for m in COLLAPSIBLE.finditer(mapped.text)]
     return CleanView(mapped.then(collapse))
 
 
