@@ -209,8 +209,8 @@ def test_random_retriever_scores_near_zero(searcher):
 
 
 def test_oracle_retriever_scores_one(searcher):
-    """The smallest clause containing each anchor, in judgement order: every metric is 1.0 — which also
-    proves every seed judgement is satisfiable by some parsed clause."""
+    """The smallest clause containing each anchor, in judgement order: everything is found, first — which
+    also proves every seed judgement is satisfiable by some parsed clause."""
     matcher = Matcher()
     queries = read_queries_jsonl(SEED_QUERIES)
     by_text = {q.text: q for q in queries}
@@ -228,13 +228,26 @@ def test_oracle_retriever_scores_one(searcher):
 
     result = evaluate_retrievers("seed", queries, {"oracle": oracle})
     got = result.modes["oracle"].means
-    assert got == pytest.approx({metric: 1.0 for metric in got}), got
+    most = max(len(q.judgements) for q in queries)
+    assert most <= 5
+    for metric in ("recall@5", "recall@10", "recall@20", "mrr@10", "ndcg@10"):
+        assert got[metric] == pytest.approx(1.0), (metric, got)
+    # One result cannot hold several judgements unless one clause contains several anchors: recall@1 is at
+    # least the mean of 1/|judgements|, and below 1 exactly when some query has more than one.
+    floor = sum(1 / len(q.judgements) for q in queries) / len(queries)
+    assert floor - 1e-9 <= got["recall@1"] <= 1.0
 
 
 def test_cli_beir_folder_without_corpus_indexes_the_beir_documents(tmp_path: Path):
+    import typer
     from typer.testing import CliRunner
 
-    from api.cli import app
+    from eval.cli import register
+
+    # Only this module's command: the test does not depend on the other stages' commands importing.
+    app = typer.Typer()
+    app.callback()(lambda: None)
+    register(app)
 
     out = tmp_path / "report"
     outcome = CliRunner().invoke(app, ["eval", str(FIXTURES / "beir_tiny"), "--mode", "bm25", "--no-dense",
