@@ -31,6 +31,10 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _fmt_p(p_value: float) -> str:
+    return "< 0.0001" if p_value < 1e-4 else f"{p_value:.4f}"
+
+
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -122,13 +126,15 @@ def markdown(result: EvalResult, data: dict[str, Any]) -> str:
 
     if result.comparisons:
         test = result.comparisons[0].test
-        name = {"fisher": "Fisher randomization test", "student": "paired Student's t-test"}.get(test, test)
-        lines += ["## Significance", "", f"Paired, two-sided {name} over the {len(result.queries)} queries "
-                  "(ranx); W/T/L = queries where A is better / equal / worse.", ""]
+        name = {"fisher": "Fisher randomization (sign-flip) test, exact when at most 16 queries differ, else "
+                          "100,000 sampled sign patterns",
+                "student": "Student's t-test (scipy)"}.get(test, test)
+        lines += ["## Significance", "", f"Paired, two-sided {name}, over the {len(result.queries)} queries; "
+                  "W/T/L = queries where A is better / equal / worse.", ""]
         rows = []
         for c in result.comparisons:
             for metric, v in c.metrics.items():
-                rows.append([f"{c.a} vs {c.b}", metric, _fmt(v["a"]), _fmt(v["b"]), f"{v['p_value']:.4f}",
+                rows.append([f"{c.a} vs {c.b}", metric, _fmt(v["a"]), _fmt(v["b"]), _fmt_p(v["p_value"]),
                              f"{v['wins']}/{v['ties']}/{v['losses']}"])
         lines += _table(["A vs B", "metric", "A", "B", "p-value", "W/T/L"], rows) + [""]
 
@@ -166,11 +172,13 @@ def plot_recall_curves(modes: dict[str, ModeResult], path: Path, title: str) -> 
 
     matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     figure, axes = plt.subplots(figsize=(7, 4.5), dpi=110)
     for mode, curve in curves.items():
         ks = sorted(curve)
         axes.plot(ks, [curve[k] for k in ks], marker="o", markersize=3, label=mode)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_xlabel("k (results read)")
     axes.set_ylabel("mean recall@k (judgements satisfied)")
     axes.set_ylim(0, 1.02)
