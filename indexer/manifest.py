@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -118,7 +119,8 @@ def write_manifest(directory: Path, manifest: Manifest) -> None:
 def new_build_dir(index_dir: Path) -> Path:
     """A fresh temporary directory inside the index directory for the next version."""
     index_dir.mkdir(parents=True, exist_ok=True)
-    name = f"{TMP_PREFIX}v-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    # Unique even for builds in the same second; the pid stays last (see _owned_by_live_process).
+    name = f"{TMP_PREFIX}v-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}-{os.getpid()}"
     build_dir = index_dir / name
     build_dir.mkdir()
     return build_dir
