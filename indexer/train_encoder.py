@@ -514,6 +514,8 @@ def train_encoder(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(str(out_dir))
+    # indexer.embed reads this: the model knows Vietnamese only, and needs no query/passage prompts.
+    (out_dir / "lexvn_model.json").write_text(json.dumps({"prompts": {}, "languages": ["vi"]}) + "\n")
     (out_dir / "training_report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2))
     (out_dir / "README.md").write_text(model_card(report, corpus_dir, holdout_files, command), encoding="utf-8")
     return report
@@ -592,14 +594,21 @@ def load_encoder(name: str):
     return SentenceTransformer(model_location(name), device="cpu")
 
 
-def sample_clause_texts(vlc_dir: Path, limit: int = 2000) -> list[str]:
-    """A fixed sample of clause texts: the khoản of the first articles of every law, in file order."""
-    texts = []
-    documents = load_documents(vlc_dir, progress=False)
-    per_doc = max(1, limit // max(len(documents), 1) + 1)
-    for document in documents:
-        for article in articles_of(document)[:per_doc]:
-            texts.extend(article.clauses or (article.body,))
+def sample_clause_texts(vlc_dir: Path, limit: int = 1000, per_law: int = 50) -> list[str]:
+    """A fixed sample of clause texts as the index embeds them: up to `per_law` khoản (with their article
+    heading) from each law in file-name order, until `limit`."""
+    from indexer.pipeline import ingest_file
+
+    texts: list[str] = []
+    for path in sorted(Path(vlc_dir).glob("*.txt")):
+        taken = []
+        for article in articles_of(ingest_file(path, Path(vlc_dir))):
+            taken.extend(f"{article.heading}\n{text}" for text in (article.clauses or (article.body,)))
+            if len(taken) >= per_law:
+                break
+        texts.extend(taken[:per_law])
+        if len(texts) >= limit:
+            break
     return texts[:limit]
 
 
@@ -608,7 +617,7 @@ def bench_encode(
     texts: Sequence[str] | None = None,
     *,
     vlc_dir: Path | None = None,
-    limit: int = 2000,
+    limit: int = 1000,
     batch_size: int = 64,
 ) -> dict[str, Any]:
     """Encode throughput (clauses/s) per model on this machine, and each model's ratio to the first one."""
@@ -627,3 +636,120 @@ def bench_encode(
     for name in model_names:
         figures["models"][name]["x_vs_" + model_names[0]] = round(figures["models"][name]["clauses_per_s"] / base, 2)
     return figures
+
+
+# ------------------------------------------------------------------------------------------ comparison
+
+COMPARE_MODES = ("dense", "hybrid")
+VLC_SUBSET_BYTES = 600_000  # dense MiniLM over all ~130k VLC clauses is far too slow on 2 shared cores
+
+
+def vlc_subset(vlc_dir: Path, query_file: Path, budget_bytes: int = VLC_SUBSET_BYTES) -> list[Path]:
+    """A fixed, stated subset of ../shared/vlc: the laws holding the most title-query targets per byte,
+    taken greedily (ties by name) while they fit in `budget_bytes`; each is a distractor for the others."""
+    targets: dict[str, int] = {}
+    for line in Path(query_file).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            for judgement in json.loads(line)["relevant"]:
+                targets[judgement["doc"]] = targets.get(judgement["doc"], 0) + 1
+    files = {p.stem: p for p in Path(vlc_dir).glob("*.txt") if p.stem in targets}
+    ranked = sorted(files, key=lambda doc: (-targets[doc] / files[doc].stat().st_size, doc))
+    chosen, used = [], 0
+    for doc in ranked:
+        size = files[doc].stat().st_size
+        if used + size <= budget_bytes:
+            chosen.append(files[doc])
+            used += size
+    return sorted(chosen)
+
+
+def _measure(name: str, corpus_dir: Path, query_file: Path, index_root: Path, models: Sequence[str],
+             keep_docs: set[str] | None, progress: bool) -> dict[str, Any]:
+    import shutil
+
+    from eval.formats import read_queries_jsonl
+    from eval.runner import evaluate_retrievers, searcher_retrievers
+    from indexer.build import build_index
+    from search import Searcher
+
+    queries = read_queries_jsonl(query_file)
+    if keep_docs is not None:
+        queries = [q for q in queries if q.judgements and all(j.doc in keep_docs for j in q.judgements)]
+    figures: dict[str, Any] = {"queries": len(queries)}
+    previous: Path | None = None
+    for model in models:
+        index_dir = index_root / name / model
+        if previous is not None and not index_dir.exists():
+            shutil.copytree(previous, index_dir)  # the lexical side is reused; only the vectors are rebuilt
+        started = time.perf_counter()
+        build_index(corpus_dir, index_dir, dense=True, model=model, progress=progress)
+        built = time.perf_counter() - started
+        searcher = Searcher.open(index_dir)
+        result = evaluate_retrievers(f"{name}:{model}", queries, searcher_retrievers(searcher, COMPARE_MODES))
+        figures[model] = {
+            mode: {m: round(result.modes[mode].means[m], 4) for m in ("recall@10", "mrr@10")} for mode in COMPARE_MODES
+        }
+        figures[model]["build_seconds"] = round(built, 1)
+        figures[model]["clauses"] = searcher.clause_count
+        previous = index_dir
+    return figures
+
+
+def decide(table: dict[str, Any], baseline: str, candidate: str) -> dict[str, Any]:
+    """Issue 7's rule: hybrid recall@10 and MRR@10 ≥ baseline on both sets, dense recall@10 on VLC +0.15,
+    encode throughput ≥ 5× the baseline."""
+    checks = {}
+    for dataset in ("seed", "vlc"):
+        for metric in ("recall@10", "mrr@10"):
+            checks[f"{dataset} hybrid {metric}"] = (
+                table[dataset][candidate]["hybrid"][metric] >= table[dataset][baseline]["hybrid"][metric]
+            )
+    gain = table["vlc"][candidate]["dense"]["recall@10"] - table["vlc"][baseline]["dense"]["recall@10"]
+    checks["vlc dense recall@10 +0.15"] = gain >= 0.15
+    speed = table["throughput"]["models"][candidate]["clauses_per_s"] / table["throughput"]["models"][baseline]["clauses_per_s"]
+    checks["throughput ≥ 5×"] = speed >= 5.0
+    return {"checks": checks, "dense_vlc_gain": round(gain, 4), "speed_ratio": round(speed, 2),
+            "adopt": all(checks.values())}
+
+
+def compare_encoders(
+    corpus_dir: Path = ROOT / "corpus",
+    vlc_dir: Path = ROOT.parent / "shared" / "vlc",
+    eval_dir: Path = ROOT.parent / "shared" / "eval",
+    work_dir: Path = ROOT / ".lexvn" / "compare-encoders",
+    models: Sequence[str] = ("minilm", SHIPPED_MODEL),
+    vlc_budget_bytes: int = VLC_SUBSET_BYTES,
+    progress: bool = False,
+) -> dict[str, Any]:
+    """Issue 7's measurement in one run: each model, dense-only and hybrid, on the seed set and the VLC
+    title set (on the `vlc_subset` laws and the queries whose targets lie in them), plus encode throughput."""
+    work_dir = Path(work_dir)
+    subset_dir = work_dir / "vlc-subset"
+    subset_dir.mkdir(parents=True, exist_ok=True)
+    subset = vlc_subset(vlc_dir, eval_dir / "vlc_title_queries.jsonl", vlc_budget_bytes)
+    for path in subset:
+        target = subset_dir / path.name
+        if not target.exists():
+            target.write_bytes(path.read_bytes())
+    table: dict[str, Any] = {
+        "vlc_subset": {"budget_bytes": vlc_budget_bytes, "documents": [p.stem for p in subset]},
+        "seed": _measure("seed", Path(corpus_dir), eval_dir / "seed_queries.jsonl", work_dir, models, None, progress),
+        "vlc": _measure("vlc", subset_dir, eval_dir / "vlc_title_queries.jsonl", work_dir, models,
+                        {p.stem for p in subset}, progress),
+    }
+    table["throughput"] = bench_encode(models, vlc_dir=vlc_dir)
+    table["decision"] = decide(table, models[0], models[1])
+    return table
+
+
+def format_table(table: dict[str, Any]) -> str:
+    """The comparison as a Markdown table."""
+    lines = ["| set | model | dense R@10 | dense MRR@10 | hybrid R@10 | hybrid MRR@10 |", "|---|---|---|---|---|---|"]
+    for dataset in ("seed", "vlc"):
+        for model, row in table[dataset].items():
+            if isinstance(row, dict):
+                lines.append(f"| {dataset} ({table[dataset]['queries']} q) | {model} | {row['dense']['recall@10']} | "
+                             f"{row['dense']['mrr@10']} | {row['hybrid']['recall@10']} | {row['hybrid']['mrr@10']} |")
+    for model, speed in table["throughput"]["models"].items():
+        lines.append(f"\nencode {model}: {speed['clauses_per_s']} clauses/s")
+    return "\n".join(lines)
