@@ -53,6 +53,34 @@ def clause_path(clause: Clause) -> str:
     return " > ".join(steps)
 
 
+# Structural headings that may be bare titles; a khoản/item line with children ("1. Hồ sơ gồm:") has content.
+HEADING_KINDS = frozenset({"phan", "chuong", "muc", "dieu", "part", "appendix"})
+
+
+def lead_clauses(clauses: list[Clause]) -> np.ndarray:
+    """For each clause position, the clause that stands for it in results.
+
+    A heading-only clause ("Điều 20. Chữa bệnh động vật", a Chương or Mục line) has no content of its own;
+    when it is retrieved, the reader wants what it heads, so it is represented by its first child (down
+    to the first clause with content). Its title still counts for that child through the heading field.
+    """
+    first_child: dict[str, int] = {}
+    for position, clause in enumerate(clauses):
+        if clause.parent_id is not None and clause.parent_id not in first_child:
+            first_child[clause.parent_id] = position
+    lead = np.arange(len(clauses))
+    for position, clause in enumerate(clauses):
+        child = first_child.get(clause.id)
+        if child is not None and clause.kind in HEADING_KINDS and "\n" not in clause.text.strip():
+            lead[position] = child
+    for _ in range(8):  # Chương → Mục → Điều → khoản 1: follow chains of bare headings to their end
+        followed = lead[lead]
+        if np.array_equal(followed, lead):
+            break
+        lead = followed
+    return lead
+
+
 def document_summary(meta: DocumentMeta) -> dict[str, Any]:
     return {"type": meta.doc_type, "number": meta.number, "issuer": meta.issuer, "date": meta.date,
             "title": meta.title, "language": meta.language}
@@ -85,6 +113,7 @@ class Searcher:
         self._position = {clause.id: i for i, clause in enumerate(self._clauses)}
         doc_ids = [doc.doc_id for doc in documents]
         self._doc_order = doc_ids
+        self._lead = lead_clauses(self._clauses)
         self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
         self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
         if self.lexical.size != len(self._clauses):
@@ -243,6 +272,8 @@ class Searcher:
                 seen = {p for p, _ in order}
                 order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
 
+        if verified is None and mode != "phrase" and not (filters and filters.kind):
+            order = self._substitute_leads(order)
         query_words = set(phrase_words(normalised))
         hits = []
         for rank, (position, score) in enumerate(order[:k], start=1):
@@ -259,6 +290,17 @@ class Searcher:
                 "normalised": normalised, "terms": terms, "phrases": required, "language": parsed.language,
                 "phrase_matches": len(phrase_hits or {})}
         return hits, info
+
+    def _substitute_leads(self, order: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Heading-only clauses replaced by the clause that leads their content, first occurrence kept."""
+        seen: set[int] = set()
+        result = []
+        for position, score in order:
+            lead = int(self._lead[position])
+            if lead not in seen:
+                seen.add(lead)
+                result.append((lead, score))
+        return result
 
     def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
              phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
