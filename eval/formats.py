@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 
 @dataclass(slots=True, frozen=True)
@@ -172,10 +174,14 @@ def trec_run_tag(path: Path) -> str:
     return Path(path).stem
 
 
+WHITESPACE = re.compile(r"\s")
+
+
 def _check_trec_token(token: str) -> str:
-    if not token or any(ch.isspace() for ch in token):
-        raise FormatError(f"TREC ids cannot be empty or contain whitespace: {token!r}")
-    return token
+    """TREC files are whitespace-separated: whitespace inside an id is percent-encoded (`%20`)."""
+    if not token:
+        raise FormatError("TREC ids cannot be empty")
+    return WHITESPACE.sub(lambda m: quote(m.group()), token)
 
 
 def write_trec_run(path: Path, ranked: Mapping[str, list[tuple[str, float]]], tag: str) -> Path:

@@ -105,9 +105,11 @@ def test_trec_files_read_and_round_trip(tmp_path: Path):
     assert read_trec_qrels(write_trec_qrels(tmp_path / "q.trec", qrels)) == qrels
 
 
-def test_trec_writer_refuses_ids_with_spaces(tmp_path: Path):
+def test_trec_writer_encodes_whitespace_in_ids_and_refuses_empty_ones(tmp_path: Path):
+    path = write_trec_run(tmp_path / "r.trec", {"q1": [("law:pTHỨ HAI.ch1", 1.0)]}, "tag")
+    assert read_trec_run(path) == {"q1": {"law:pTHỨ%20HAI.ch1": 1.0}}
     with pytest.raises(FormatError):
-        write_trec_run(tmp_path / "r.trec", {"q 1": [("d", 1.0)]}, "tag")
+        write_trec_run(tmp_path / "r.trec", {"": [("d", 1.0)]}, "tag")
 
 
 def test_malformed_trec_lines_are_refused(tmp_path: Path):
