@@ -100,6 +100,8 @@ class Searcher:
     - `get_clause(clause_id) -> Clause | None`.
     - `manifest`: the manifest as a dict, plus `dense` = {"model", "dimension", "faiss"} or None.
     - `index_dir`, `directory` (the live version directory), `clause_count`, `has_dense`.
+    - `warm_up()`: loads underthesea, the encoder and caches (the first query otherwise pays seconds);
+      a server should call it once at start-up.
     """
 
     def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, documents: list[Document],
@@ -166,6 +168,9 @@ class Searcher:
         return None if position is None else self._clauses[position]
 
     # ------------------------------------------------------------------------------------------ search
+
+    def warm_up(self) -> None:
+        self.search("khởi động hệ thống", k=1, mode="hybrid")
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None:
