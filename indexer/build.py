@@ -57,6 +57,9 @@ class Previous:
     manifest: mf.Manifest | None = None
     documents: dict[str, Document] = field(default_factory=dict)  # by source path
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # doc_id → rows, same model only
+    # source → (stored JSON line, resolved reference targets when read): unchanged documents are written
+    # back byte for byte instead of being serialised again.
+    raw: dict[str, tuple[str, list[str | None]]] = field(default_factory=dict)
 
 
 def file_hash(path: Path) -> str:
@@ -69,8 +72,13 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
         manifest = mf.read_manifest(directory)
     except (mf.IndexError_, OSError, ValueError):
         return Previous()
-    documents = list(read_documents(directory))
-    previous = Previous(directory, manifest, {doc.source: doc for doc in documents})
+    documents, raw = [], {}
+    with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
+        for line in handle:
+            doc = Document.from_dict(json.loads(line))
+            documents.append(doc)
+            raw[doc.source] = (line, [r.resolved_doc_id for r in doc.references])
+    previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, raw=raw)
     built_model = (manifest.model or {}).get("name")
     if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file():
         vectors = stored_vectors(load_faiss(directory / FAISS_FILE))
@@ -167,8 +175,14 @@ def clause_terms(clauses: list[Clause], cache: SegmentCache, progress: bool) -> 
                       | {t for t, c in zip(head_texts, clauses, strict=True) if c.language == "vi" and t})
     words = dict(zip(vi_texts, cache.segment_many(vi_texts, progress=progress), strict=True))
     body = [lexical_terms(c.norm_text, words.get(c.norm_text) if c.language == "vi" else None) for c in clauses]
-    head = [lexical_terms(t, words.get(t) if c.language == "vi" else None) if t else []
-            for t, c in zip(head_texts, clauses, strict=True)]
+    # Many clauses share a heading chain: compute its terms once (this dominates incremental builds).
+    head_cache: dict[tuple[str, str], list[str]] = {}
+    head = []
+    for text, clause in zip(head_texts, clauses, strict=True):
+        key = (text, clause.language)
+        if key not in head_cache:
+            head_cache[key] = lexical_terms(text, words.get(text) if clause.language == "vi" else None) if text else []
+        head.append(head_cache[key])
     return body, head
 
 
@@ -308,7 +322,10 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     mark = time.perf_counter()
     with (build_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as handle:
         for doc in documents:
-            handle.write(json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+            stored = previous.raw.get(doc.source)
+            unchanged = (stored is not None and previous.documents.get(doc.source) is doc
+                         and stored[1] == [r.resolved_doc_id for r in doc.references])
+            handle.write(stored[0] if unchanged else json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
     report_text = _write_report(build_dir, report)
     manifest = mf.Manifest(
         format_version=mf.FORMAT_VERSION,
