@@ -579,7 +579,7 @@ def model_location(name: str) -> str:
     try:
         from indexer.embed import resolve_model
 
-        return str(resolve_model(name))
+        return str(resolve_model(name)[0])
     except ImportError:
         if (MODELS_DIR / name).is_dir():
             return str(MODELS_DIR / name)

@@ -120,3 +120,22 @@ def test_trained_model_ranks_an_article_body_above_random_ones_for_its_title(tra
         wins += all(scores[own] > scores[i] for i in others)
     assert wins >= 16, f"own body beat 10 random bodies for only {wins}/20 titles"
 
+
+
+def test_trained_model_declares_vietnamese_for_the_search_stage(trained: list[Path]) -> None:
+    assert json.loads((trained[0] / "lexvn_model.json").read_text()) == {"prompts": {}, "languages": ["vi"]}
+
+
+def test_shipped_model_fits_the_budget_documents_itself_and_loads_by_name() -> None:
+    from indexer.embed import model_spec
+
+    shipped = te.MODELS_DIR / te.SHIPPED_MODEL
+    assert sum(p.stat().st_size for p in shipped.rglob("*") if p.is_file()) <= te.MAX_MODEL_BYTES
+    card = (shipped / "README.md").read_text(encoding="utf-8")
+    for section in ("## Training command", "lexvn train-encoder", "## Data provenance", "## Held-out set", "600"):
+        assert section in card
+    spec = model_spec(te.SHIPPED_MODEL)
+    assert spec.path == shipped and spec.languages == ("vi",)
+    model = te.load_encoder(te.SHIPPED_MODEL)
+    old, new, other = model.encode(["Thuế tài nguyên hóa thạch", "thuế tài nguyên hoá thạch", "quyền lập hội"])
+    assert np.array_equal(old, new) and not np.array_equal(old, other)
