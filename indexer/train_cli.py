@@ -16,7 +16,7 @@ def train_encoder_command(
     corpus: Annotated[Path, typer.Option("--corpus", help="folder of legal texts, e.g. ../shared/vlc")],
     out: Annotated[Path, typer.Option("--out", help="where to save the sentence-transformers model")],
     seed: Annotated[int, typer.Option("--seed")] = 13,
-    epochs: Annotated[int, typer.Option("--epochs")] = 2,
+    epochs: Annotated[int, typer.Option("--epochs")] = 1,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 256,
     dim: Annotated[int, typer.Option("--dim", help="embedding dimension")] = 256,
     vocab_size: Annotated[int, typer.Option("--vocab-size", help="BPE pieces (size ≈ pieces × dim × 4 bytes)")] = 20000,
