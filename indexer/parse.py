@@ -43,7 +43,9 @@ from indexer.structure import (
     TASK_TABLE_HEADER_WORDS,
     TIME_CELL,
     TITLED_FAMILIES,
+    UNSAFE_IN_ID,
     Marker,
+    id_label,
     starts_upper,
 )
 from indexer.textmap import Edit, apply_edits
@@ -180,6 +182,8 @@ class _Builder:
         kind = (NORMATIVE_KIND if in_article else POLICY_KIND)[marker.family]
         parent = self._parent()
         label = (match.group("label") or "").strip()
+        if kind == "phan" and label[:3].lower() == "thứ":
+            label = " ".join(label.lower().split())  # "THỨ HAI" and "thứ hai" cite alike
         if kind == "bullet":
             label = str(self._count(parent, "bullet"))
         elif kind == "appendix" and not label:
@@ -527,7 +531,7 @@ def _path(node: Node) -> list[PathStep]:
 
 
 def _own_key(node: Node) -> str:
-    kind, label = node.kind, node.label
+    kind, label = node.kind, id_label(node.label)
     return {
         "phan": f"p{label}", "chuong": f"ch{label}", "muc": f"m{label}", "dieu": f"d{label}",
         "khoan": f"k{label}", "tiet": f"t{label}", "bullet": f"-{label}", "paragraph": f"p{label}",
@@ -585,6 +589,7 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
         _row_fields(rows, cell_lines, header)
 
     clauses: list[Clause] = []
+    id_prefix = UNSAFE_IN_ID.sub("-", doc_id)  # a file name with spaces still gives a URL-path-safe id
     used: set[str] = set()
     node_ids: dict[int, str] = {}
     clean_by_node: dict[int, str] = {}  # ancestors always precede their descendants
@@ -612,7 +617,7 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
             headings.append(clean_by_node.get(id(ancestor), ""))
             ancestor = ancestor.parent
         clause = Clause(
-            id=f"{doc_id}:{key}",
+            id=f"{id_prefix}:{key}",
             doc_id=doc_id,
             kind=node.kind,
             path=path,

@@ -12,6 +12,38 @@ ROMAN = r"[IVXLC]+"
 LETTER = r"[a-zđ]"
 
 
+# Ordinal words of "Phần thứ hai", "PHẦN THỨ MƯỜI MỘT": units, then tens ("mười", "hai mươi") + unit.
+ORDINAL_UNITS = {"nhất": 1, "một": 1, "mốt": 1, "hai": 2, "ba": 3, "tư": 4, "bốn": 4, "năm": 5, "lăm": 5,
+                 "sáu": 6, "bảy": 7, "bẩy": 7, "tám": 8, "chín": 9}
+ORDINAL_TENS = {"mười": 10, "hai mươi": 20, "ba mươi": 30}
+ORDINAL_WORDS = "|".join(sorted({*ORDINAL_UNITS, "mười", "mươi"}, key=len, reverse=True))
+
+
+def ordinal_number(words: str) -> int | None:
+    """"thứ hai" -> 2, "THỨ MƯỜI MỘT" -> 11, "thứ hai mươi" -> 20; None when the words are no ordinal."""
+    words = " ".join(words.lower().split())
+    words = words.removeprefix("thứ ").strip()
+    for tens_word, tens in sorted(ORDINAL_TENS.items(), key=lambda item: -len(item[0])):
+        if words == tens_word:
+            return tens
+        if words.startswith(tens_word + " ") and words[len(tens_word) + 1 :] in ORDINAL_UNITS:
+            return tens + ORDINAL_UNITS[words[len(tens_word) + 1 :]]
+    return ORDINAL_UNITS.get(words)
+
+
+# A clause id is URL-path-safe apart from ':' and '.': no whitespace, '/', '#', '?', '%' or '\\' in a label.
+UNSAFE_IN_ID = re.compile(r"[\s/#?%\\]+")
+
+
+def id_label(label: str) -> str:
+    """A path label as it goes into a clause id: ordinal words as a number, anything else slugged."""
+    number = ordinal_number(label) if label[:3].lower() == "thứ" else None
+    if number is not None:
+        return str(number)
+    label = label.removeprefix("số ").removeprefix("Số ").strip()  # "Phụ lục số 2" -> "2"
+    return UNSAFE_IN_ID.sub("-", label).strip("-")
+
+
 @dataclass(frozen=True, slots=True)
 class Marker:
     """A line-start marker: `family` names the convention, `level` orders nesting (smaller = outer)."""
@@ -23,7 +55,9 @@ class Marker:
 
 # Order matters: the first matching marker wins. Every pattern captures `label` and optional `rest`.
 MARKERS: tuple[Marker, ...] = (
-    Marker("phan", 0, re.compile(rf"^(?:Phần|PHẦN)\s+(?P<label>(?:thứ|THỨ)\s+\S+|{ROMAN}|\d+)\b\.?\s*(?P<rest>.*)$")),
+    Marker("phan", 0, re.compile(
+        rf"^(?:Phần|PHẦN)\s+(?P<label>(?:thứ|THỨ)\s+(?:(?i:{ORDINAL_WORDS})(?!\w)(?:\s+(?i:{ORDINAL_WORDS})(?!\w))*|\S+)"
+        rf"|{ROMAN}|\d+)\b\.?\s*(?P<rest>.*)$")),
     Marker("chuong", 1, re.compile(rf"^(?:Chương|CHƯƠNG)\s+(?P<label>{ROMAN}|\d+)\b\.?\s*(?P<rest>.*)$")),
     Marker("muc", 2, re.compile(rf"^(?:Mục|MỤC)\s+(?P<label>\d+|{ROMAN})\b\.?\s*(?P<rest>.*)$")),
     Marker("appendix", 0, re.compile(r"^(?:Phụ lục|PHỤ LỤC)(?:\s+(?P<label>[IVXLC\d]+|số\s+\d+))?\s*[.:]?\s*(?P<rest>.{0,80})$")),

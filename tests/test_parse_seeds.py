@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -175,3 +176,9 @@ def test_english_citations_translate_issuers(seeds) -> None:
     for stem, ending in expected.items():
         clauses, _ = seeds[stem]
         assert clauses[0].citation_en.endswith(ending), clauses[0].citation_en
+
+
+def test_seed_clause_ids_are_url_path_safe(seeds) -> None:
+    for _stem, (clauses, _) in seeds.items():
+        for clause in clauses:
+            assert re.fullmatch(r"[^\s/#?]+", clause.id), clause.id

@@ -54,3 +54,24 @@ def test_whole_vlc_coverage() -> None:
     assert report["files"] == 208 and report["files_failed"] == 0
     assert report["coverage_pct"] >= 99.0
     assert report["khoan_diem_nested_pct"] >= 99.0
+
+
+def test_part_ordinals_become_numbers_in_ids() -> None:
+    name = "Bo-luat-to-tung-hinh-su-2015-296884"
+    text = (VLC / f"{name}.txt").read_text(encoding="utf-8")
+    clauses = parse_clauses(name, text, CleanedText(), DocumentMeta(doc_type="Bộ luật", title="Bộ luật Tố tụng hình sự"))
+    ids = {c.id for c in clauses}
+    assert f"{name}:p2.chXIV" in ids
+    parts = [c for c in clauses if c.kind == "phan"]
+    assert [c.id.split(":", 1)[1] for c in parts] == [f"p{n}" for n in range(1, len(parts) + 1)]
+    assert parts[1].citation.startswith("Phần thứ hai ")  # citations keep the words
+
+
+@pytest.mark.slow
+def test_whole_vlc_clause_ids_are_url_path_safe_and_unique() -> None:
+    for path in sorted(VLC.glob("*.txt")):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        ids = [c.id for c in parse_clauses(path.stem, text, CleanedText(), DocumentMeta(doc_type="Luật"))]
+        assert len(ids) == len(set(ids)), path.name
+        bad = [i for i in ids if not re.fullmatch(r"[^\s/#?]+", i)]
+        assert not bad, (path.name, bad[:5])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -17,6 +19,9 @@ LINE_PIECES = [
     "Thời gian", "phối hợp", "14", "3", "Quý III/2025", "Nơi nhận:", "KẾ HOẠCH", "“Điều 7. trích”", "-----",
     "văn bản c  thể", "text wrapped", "Tiếp theo.", "  ", "", "\t", "0,5%", "a1) tiết", "26 Nội dung Các sở, ban, Các cơ quan, Thực hiện",
 ]
+# Headings whose labels are words, not numbers: "Phần thứ hai", "PHẦN THỨ BA", "Phụ lục số 2", odd symbols.
+ID_PIECES = [*LINE_PIECES, "Phần thứ hai", "PHẦN THỨ HAI", "Phần thứ mười một", "Phần thứ a/b#c?", "Phụ lục số 2",
+             "Phần thứ hai", "Phụ lục số 2", "Chương XIV", "Mục 2", "Điều 3. Tên", "Phần thứ x\u00a0y"]
 documents = st.lists(st.one_of(st.sampled_from(LINE_PIECES), st.text(max_size=30)), max_size=40).map("\n".join)
 
 
@@ -76,3 +81,14 @@ def test_arbitrary_text_parses_into_faithful_clauses(case, language: str) -> Non
 def test_unicode_noise_never_crashes(text: str) -> None:
     for clause in parse_clauses("noise", text, CleanedText(), DocumentMeta()):
         assert text[clause.span[0] : clause.span[1]] == clause.text
+
+
+CLAUSE_ID = re.compile(r"^[^\s/#?]+$")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.one_of(st.sampled_from(ID_PIECES), st.text(max_size=20)), max_size=30).map("\n".join))
+def test_clause_ids_are_url_path_safe_and_unique(text: str) -> None:
+    ids = [c.id for c in parse_clauses("doc", text, CleanedText(), DocumentMeta())]
+    assert len(ids) == len(set(ids))
+    assert all(CLAUSE_ID.match(clause_id) for clause_id in ids), ids
