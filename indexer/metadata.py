@@ -183,11 +183,88 @@ def sentence_case(caps: str) -> str:
     return text[:1].upper() + text[1:]
 
 
+# Laws are named by their title; the rules below read it from the enacting sentence or the header.
+LAW_TYPES = ("Luật", "Bộ luật", "Hiến pháp", "Pháp lệnh")
+# An old header designates the law before naming it: "CỦA QUỐC HỘI NƯỚC … SỐ 23/2004/QH11 NGÀY 15 THÁNG 6
+# NĂM 2004 VỀ GIAO THÔNG …", "SỐ 18-L/CTN NGÀY 06/07/1993 CỦA QUỐC HỘI VỀ DẦU KHÍ", "THUẾ … SỐ 23-L/CTN … CỦA QUỐC HỘI".
+DESIGNATION = re.compile(
+    r"(?:\bCỦA\s+QUỐC\s+HỘI(?:\s+NƯỚC\s+CỘNG\s+H[OÒ][AÀ]\s+XÃ\s+HỘI\s+CHỦ\s+NGHĨA\s+VIỆT\s+NAM)?\s*)?"
+    r"\bSỐ\s*:?\s*[\w./-]+(?:\s+NGÀY\s+(?:\d{1,2}[/-]\d{1,2}[/-]\d{4}|\d{1,2}\s+THÁNG\s+\d{1,2}\s+NĂM\s+\d{4}))?"
+    r"(?:\s+CỦA\s+QUỐC\s+HỘI)?(?:\s+VỀ\b)?"
+    r"|^CỦA\s+QUỐC\s+HỘI\b.*?\bVỀ\b",
+    re.IGNORECASE,
+)
+# Where the upper-case title run under the type word ends: the preamble, the number or date line, the body,
+# an issuer line; a line that is not upper-case (a sentence) ends it too.
+TITLE_RUN_STOP = re.compile(
+    r"^(?:căn cứ|số\s*:|chương\b|phần\b|điều\b|mục\b|nơi nhận|(?:ủy|uỷ) ban\b|quốc hội\b|chủ tịch\b|chính phủ\b)"
+    r"|ngày\s+\d{1,2}\s+tháng\s+\d{1,2}",
+    re.IGNORECASE,
+)
+TITLE_RUN_LINES = 4
+TITLE_MAX = 200
+TITLE_FAULT = re.compile(r"căn cứ|số \d", re.IGNORECASE)  # a title that ran into the preamble or a designation
+
+
+def enacted_title(doc_type: str, text: str) -> str | None:
+    """"Quốc hội ban hành Luật phòng, chống thiên tai." -> "Luật phòng, chống thiên tai" (commas belong to it)."""
+    match = re.search(rf"ban hành ({re.escape(doc_type)} (?!này\b)[^.;\n]+)", text[:6000])
+    title = squash(match.group(1)).rstrip(" ,") if match else ""  # "ban hành Luật đất đai," (a typist's comma)
+    return title if title and len(title) < TITLE_MAX and not TITLE_FAULT.search(title) else None
+
+
+def title_run(lines: list[str], type_index: int, doc_type: str) -> str:
+    """The upper-case lines after the type word (its own line's rest first), designations removed."""
+    heading = lines[type_index].strip(" .:")
+    run = [heading[len(doc_type) :]] if len(heading) > len(doc_type) else []
+    for line in lines[type_index + 1 : type_index + 1 + TITLE_RUN_LINES]:
+        core = DESIGNATION.sub(" ", line).strip(" .:")
+        if not core:
+            continue
+        if TITLE_RUN_STOP.search(core) or not core.isupper():
+            break
+        run.append(core)
+    title = squash(DESIGNATION.sub(" ", " ".join(run)))
+    return title[: TITLE_MAX - 40].rsplit(" ", 1)[0] if len(title) > TITLE_MAX - 40 else title
+
+
+def body_casing(phrase: str, text: str) -> str:
+    """The phrase as the body writes it ("sĩ quan Quân đội nhân dân Việt Nam"), else as given."""
+    window = text[:60000]
+    lowered = window.lower()
+    if len(lowered) != len(window) or not phrase:
+        return phrase
+    for match in re.finditer(re.escape(phrase.lower()), lowered):
+        found = window[match.start() : match.end()]
+        if not found.isupper():
+            return found
+    return phrase
+
+
+def self_described_title(doc_type: str, text: str) -> str | None:
+    """A law without header: "Luật này quy định về biên giới quốc gia." -> "Luật biên giới quốc gia"."""
+    match = re.search(rf"\b{re.escape(doc_type)} này quy định (?:về )?([^.;:\n]+)", text[:20000])
+    subject = squash(match.group(1)) if match else ""
+    return f"{doc_type} {subject}" if subject and len(subject) < TITLE_MAX - 40 else None
+
+
+def law_title(lines: list[str], doc_type: str, type_index: int, text: str) -> str | None:
+    """Enacting sentence first (it has the law's own casing), else the header's title run, else what the law
+    says it regulates."""
+    enacted = enacted_title(doc_type, text)
+    if enacted:
+        return enacted
+    run = title_run(lines, type_index, doc_type) if type_index >= 0 else ""
+    if run:
+        subject = body_casing(sentence_case(run) if run.isupper() else run, text)
+        return f"{doc_type} {subject[:1].lower() + subject[1:]}"
+    return self_described_title(doc_type, text)
+
+
 def find_title(lines: list[str], doc_type: str, type_index: int, text: str) -> str | None:
-    """Law: `Quốc hội ban hành Luật Cư trú.`; else the lines under the type heading up to the next caps line."""
-    enacting = re.search(rf"ban hành ({re.escape(doc_type)} [^.,;\n]+)", text[:5000]) if doc_type else None
-    if doc_type in ("Luật", "Bộ luật", "Hiến pháp") and enacting:
-        return squash(enacting.group(1))
+    """Laws: see `law_title`; other documents: the lines under the type heading up to the next caps line."""
+    if doc_type in LAW_TYPES:
+        return law_title(lines, doc_type, type_index, text)
     heading = lines[type_index].strip(" .:")
     rest = heading[len(doc_type) :].strip() if len(heading) > len(doc_type) else ""
     parts = [sentence_case(rest)] if rest else []
@@ -197,12 +274,8 @@ def find_title(lines: list[str], doc_type: str, type_index: int, text: str) -> s
         ):
             break
         parts.append(sentence_case(line) if not parts else line)
-        if line.isupper() and doc_type in ("Luật", "Bộ luật"):
-            continue
     title = squash(" ".join(parts))
-    if not title:
-        return None
-    return f"{doc_type} {title[:1].lower() + title[1:]}" if doc_type in ("Luật", "Bộ luật") else title
+    return title or None
 
 
 def issuer_from_heading(line: str) -> str:
@@ -287,7 +360,7 @@ def extract_metadata(text: str, cleaned: CleanedText | None = None) -> DocumentM
     if doc_type is None and meta.number:
         doc_type = next((name for pattern, name in NUMBER_SYMBOL_TYPES if pattern.search(meta.number)), None)
     meta.doc_type = doc_type
-    if doc_type and type_index >= 0:
+    if doc_type and (type_index >= 0 or doc_type in LAW_TYPES):
         meta.title = find_title(lines, doc_type, type_index, text)
     elif doc_type:
         lead = lead_title(text)

@@ -672,7 +672,7 @@ def _title(node: Node, clean: str) -> str | None:
 
 # --- benchmark -----------------------------------------------------------------------------------------
 
-ARTICLE_LINE = re.compile(r"^\s*Điều\s+(\d+[a-zđ]?)\s*\.", re.M)
+ARTICLE_LINE = re.compile(r"^\s*Điều\s+(\d+[a-zđ]?)\s*(?:[.:]|$)", re.M)
 
 
 def bench_parse_vlc(vlc_dir: str | Path) -> dict:

@@ -61,7 +61,8 @@ MARKERS: tuple[Marker, ...] = (
     Marker("chuong", 1, re.compile(rf"^(?:Chương|CHƯƠNG)\s+(?P<label>{ROMAN}|\d+)\b\.?\s*(?P<rest>.*)$")),
     Marker("muc", 2, re.compile(rf"^(?:Mục|MỤC)\s+(?P<label>\d+|{ROMAN})\b\.?\s*(?P<rest>.*)$")),
     Marker("appendix", 0, re.compile(r"^(?:Phụ lục|PHỤ LỤC)(?:\s+(?P<label>[IVXLC\d]+|số\s+\d+))?\s*[.:]?\s*(?P<rest>.{0,80})$")),
-    Marker("dieu", 3, re.compile(r"^Điều\s+(?P<label>\d+[a-zđ]?)\s*[.:]\s*(?P<rest>.*)$")),
+    # "Điều 5. Tên", and the bare "Điều 5" line of older laws whose title (if any) follows below.
+    Marker("dieu", 3, re.compile(r"^Điều\s+(?P<label>\d+[a-zđ]?)\s*(?:[.:]\s*(?P<rest>.*))?$")),
     # "I. MỤC ĐÍCH", "II - OBJECTIVES", "V. TỔ CHỨC THỰC HIỆN" (a policy document's or translation's part)
     Marker("roman", 2, re.compile(rf"^(?P<label>{ROMAN})\s*[.\-–—]\s*(?P<rest>\S.*)$")),
     Marker("number", 4, re.compile(r"^(?P<label>\d{1,3})\s*\.(?!\d)\s*(?P<rest>.*)$")),

@@ -101,3 +101,46 @@ def test_sentence_case_keeps_acronyms_and_numbers() -> None:
     assert sentence_case("KINH DOANH VÀ AN NINH THEO WTO") == "Kinh doanh và an ninh theo WTO"
     assert sentence_case("LUẬT SỐ 23/2004/QH11") == "Luật số 23/2004/QH11"
     assert sentence_case("Đã viết thường") == "Đã viết thường"
+
+
+LAW_TITLES = {
+    # split over lines in the header, commas in the enacting sentence
+    "Luat-phong-chong-thien-tai-nam-2013-197310.txt": "Luật phòng, chống thiên tai",
+    "Luat-kham-benh-chua-benh-nam-2009-98714.txt": "Luật khám bệnh, chữa bệnh",
+    # old headers: "LUẬT / CỦA QUỐC HỘI … SỐ 23/2004/QH11 NGÀY … VỀ GIAO THÔNG …", preamble right below
+    "Luat-Giao-thong-duong-thuy-noi-dia-2004-23-2004-QH11-52184.txt": "Luật giao thông đường thuỷ nội địa",
+    "Luat-Dau-khi-1993-18-L-CTN-38474.txt": "Luật dầu khí",
+    "Luat-thue-Su-dung-Dat-Nong-nghiep-1993-23-L-CTN-38480.txt": "Luật thuế sử dụng đất nông nghiệp",
+    "Luat-Si-quan-Quan-doi-nhan-dan-Viet-Nam-1999-16-1999-QH10-46063.txt": "Luật sĩ quan Quân đội nhân dân Việt Nam",
+    "Luat-Tieu-chuan-va-quy-chuan-ky-thuat-2006-68-2006-QH11-12979.txt": "Luật tiêu chuẩn và quy chuẩn kỹ thuật",
+    # no header at all: the law says what it regulates
+    "Luat-Bien-gioi-Quoc-gia-2003-06-2003-QH11-51044.txt": "Luật biên giới quốc gia",
+}
+
+
+@pytest.mark.parametrize("name", sorted(LAW_TITLES))
+def test_law_titles_are_whole(name: str) -> None:
+    if not (VLC / name).is_file():
+        pytest.skip("../shared/vlc not available")
+    assert meta_of(VLC / name).title == LAW_TITLES[name]
+
+
+@pytest.mark.slow
+def test_every_law_title_is_whole_and_cited() -> None:
+    import re
+
+    from indexer.pipeline import ingest_file
+
+    laws = sorted(VLC.glob("*.txt"))
+    if not laws:
+        pytest.skip("../shared/vlc not available")
+    bad = []
+    for law in laws:
+        document = ingest_file(law, VLC)
+        title = document.meta.title or ""
+        # d1, or the first article where the source lost the "Điều 1" heading (Luật trưng mua 2008)
+        first_article = next((c for c in document.clauses if c.kind == "dieu"), None)
+        if (not title or len(title) >= 200 or re.search(r"căn cứ|số \d", title.lower())
+                or first_article is None or title not in first_article.citation):
+            bad.append((law.name, title, first_article.citation if first_article else None))
+    assert not bad, bad[:10]

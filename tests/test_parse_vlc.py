@@ -75,3 +75,14 @@ def test_whole_vlc_clause_ids_are_url_path_safe_and_unique() -> None:
         assert len(ids) == len(set(ids)), path.name
         bad = [i for i in ids if not re.fullmatch(r"[^\s/#?]+", i)]
         assert not bad, (path.name, bad[:5])
+
+
+def test_bare_article_headings_of_older_laws() -> None:
+    """"Điều 2" alone on a line (no full stop) is an article heading too (Luật Dầu khí 1993)."""
+    name = "Luat-Dau-khi-1993-18-L-CTN-38474"
+    text = (VLC / f"{name}.txt").read_text(encoding="utf-8")
+    clauses = parse_clauses(name, text, CleanedText(), DocumentMeta(doc_type="Luật"))
+    labels = [c.path[-1].label for c in clauses if c.kind == "dieu"]
+    bare = re.findall(r"^\s*Điều\s+(\d+)\s*$", text, re.M)
+    assert len(bare) > 40 and all(label in labels for label in bare)
+    assert labels[:3] == ["1", "2", "3"]
