@@ -132,6 +132,9 @@ class Library:
             from search import Searcher  # heavy imports (faiss, torch) only when an app is really created
 
             searcher = Searcher.open(self.index_dir)
+            # The first query of a process pays for underthesea's and the encoder's lazy loading: pay it
+            # at start-up, not on a user's request.
+            searcher.warm_up()
         self.searcher = searcher
         self._lock = threading.Lock()
         self._references_in: dict[str, list[ReferenceOut]] | None = None

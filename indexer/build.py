@@ -202,8 +202,10 @@ def _encode(clauses_by_doc: list[tuple[Document, list[Clause]]], previous: Previ
     for doc, clauses in clauses_by_doc:
         old = previous.vectors.get(doc.doc_id)
         old_doc = previous.documents.get(doc.source)
+        # Same file is not enough: changed ingestion code can cut the same file into other clauses.
         if old is not None and old_doc is not None and old_doc.content_hash == doc.content_hash \
-                and len(old) == len(clauses):
+                and [c.clean_text for c in old_doc.clauses] == [c.clean_text for c in clauses] \
+                and [c.headings for c in old_doc.clauses] == [c.headings for c in clauses]:
             parts.append(old)
         else:
             parts.append(None)
