@@ -49,7 +49,17 @@ ONSET_GLIDES = (re.compile(r"^(qu)(?=[aăâeêioôơuưy])"), re.compile(r"^(gi)
 # Open two-vowel nuclei that take the tone on their second vowel in the new style (hoá, khoẻ, thuỷ).
 NEW_STYLE_SECOND = frozenset({"oa", "oe", "uy"})
 
-SYLLABLE_RE = re.compile(r"[a-zđăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]+")
+SYLLABLE_LETTERS = "a-zđăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ"
+SYLLABLE_RE = re.compile(rf"[{SYLLABLE_LETTERS}]+")
+# Only a syllable with a toned vowel and another vowel can move its tone ("hóa", "thủy"; not "tế", "có"):
+# the fast path rewrites just those, each matched whole (same span as SYLLABLE_RE).
+_TONED_CHARS = "".join(TONED)
+_ALL_VOWELS = _BASE_VOWELS + _TONED_CHARS
+TONE_CANDIDATE = re.compile(
+    rf"(?<![{SYLLABLE_LETTERS}])[{SYLLABLE_LETTERS}]*?"
+    rf"(?:[{_TONED_CHARS}][{SYLLABLE_LETTERS}]*?[{_ALL_VOWELS}]|[{_ALL_VOWELS}][{SYLLABLE_LETTERS}]*?[{_TONED_CHARS}])"
+    rf"[{SYLLABLE_LETTERS}]*"
+)
 
 # --- numbers and document numbers ----------------------------------------------------------------------
 
@@ -65,6 +75,11 @@ VI_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+(?:,\d+)?")
 EN_THOUSANDS = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 
 WHITESPACE_RUN = re.compile(r"\s+")
+# A whitespace run that needs an edit: two or more characters, or one that is not a plain space.
+RUN_TO_FIX = re.compile(r"(?<!\s)(?:\s{2,}|[^\S ])")
+DIGIT = re.compile(r"\d")
+TRAILING_WHITESPACE = re.compile(r"\s+$")
+DIGITS = re.compile(r"\d+")
 
 
 def _char_edits(old: str, new: str) -> list[Edit]:
@@ -95,7 +110,7 @@ def _lower_edits(text: str) -> list[Edit]:
 
 
 def _fold_edits(text: str) -> list[Edit]:
-    folded = text.translate(CHAR_FOLD)
+    folded = _fold_text(text)
     return _char_edits(text, folded) if folded != text else []
 
 
@@ -144,7 +159,7 @@ def canonical_tone_syllable(syllable: str) -> str:
 
 def _tone_edits(text: str) -> list[Edit]:
     edits = []
-    for match in SYLLABLE_RE.finditer(text):
+    for match in TONE_CANDIDATE.finditer(text):
         word = match.group()
         fixed = canonical_tone_syllable(word)
         if fixed != word:
@@ -154,19 +169,27 @@ def _tone_edits(text: str) -> list[Edit]:
 
 
 def _whitespace_edits(text: str) -> list[Edit]:
+    """Runs at either end removed, other runs that are not one plain space made one."""
+    if not text:
+        return []
     edits = []
-    for match in WHITESPACE_RUN.finditer(text):
-        if match.start() == 0 or match.end() == len(text):
-            edits.append(Edit(match.start(), match.end(), ""))
-        elif match.group() != " ":
+    leading = WHITESPACE_RUN.match(text)
+    if leading:
+        edits.append(Edit(0, leading.end(), ""))
+    for match in RUN_TO_FIX.finditer(text, leading.end() if leading else 0):
+        if match.end() < len(text):
             edits.append(Edit(match.start(), match.end(), " "))
+    if not leading or leading.end() < len(text):
+        trailing = TRAILING_WHITESPACE.search(text)
+        if trailing:
+            edits.append(Edit(trailing.start(), trailing.end(), ""))
     return edits
 
 
 def _strip_leading_zeros(token: str, offset: int) -> list[Edit]:
     """Edits deleting leading zeros of each digit group of a number or date ("02" → "2", "0.5" kept)."""
     edits = []
-    for group in re.finditer(r"\d+", token):
+    for group in DIGITS.finditer(token):
         digits = group.group()
         zeros = len(digits) - len(digits.lstrip("0"))
         if zeros == len(digits):
@@ -215,6 +238,8 @@ def _number_edits_en(token: str, offset: int) -> list[Edit]:
 
 
 def _numbers_edits(text: str, language: str) -> list[Edit]:
+    if not DIGIT.search(text):
+        return []
     edits: list[Edit] = []
     number_rule = _number_edits_en if language == "en" else _number_edits_vi
     for match in TOKEN_RE.finditer(text):
@@ -288,10 +313,40 @@ def normalise_mapped(text: str, language: str = "vi") -> MappedText:
     return mapped
 
 
+def _canonical_match(match: re.Match[str]) -> str:
+    return canonical_tone_syllable(match.group())
+
+
+# Any character CHAR_FOLD changes; str.translate is slow on Vietnamese text, so it runs only when one occurs.
+FOLDED_CHAR = re.compile("[" + re.escape("".join(chr(c) for c in CHAR_FOLD)) + "]")
+
+
+def _fold_text(text: str) -> str:
+    return text.translate(CHAR_FOLD) if FOLDED_CHAR.search(text) else text
+
+
+def _lower_text(text: str) -> str:
+    lowered = text.lower()
+    # str.lower may lengthen the text ("İ"); `_lower_edits` then lowers character by character.
+    return lowered if len(lowered) == len(text) else "".join(c.lower() for c in text)
+
+
+def _whitespace_text(text: str) -> str:
+    return WHITESPACE_RUN.sub(" ", text).removeprefix(" ").removesuffix(" ")
+
+
 def normalise(text: str, language: str = "vi") -> str:
-    """The same text as `normalise_mapped(text, language).text`, without building the map."""
-    for stage in _stages(language):
-        edits = stage(text)
+    """The same text as `normalise_mapped(text, language).text`, without building the map: whole-string passes
+    for the character stages (the hot path of ingestion: every clause is normalised)."""
+    if not unicodedata.is_normalized("NFC", text):
+        text = _apply_text(text, _nfc_edits(text))
+    text = _whitespace_text(TONE_CANDIDATE.sub(_canonical_match, _fold_text(_lower_text(text))))
+    if DIGIT.search(text):
+        edits = _numbers_edits(text, language)
+        if edits:
+            text = _apply_text(text, edits)
+    if language != "en":
+        edits = _abbreviation_edits(text)
         if edits:
             text = _apply_text(text, edits)
     return text

@@ -104,3 +104,17 @@ def test_issuer_table_for_english_citations() -> None:
     assert issuer_en("UBND tỉnh  Vĩnh Long") == "the People's Committee of Vĩnh Long province"
     assert issuer_en("Ban Thường vụ Tỉnh ủy Hà Tĩnh") == "the Standing Board of the Hà Tĩnh Provincial Party Committee"
     assert issuer_en("Báo Đại biểu Nhân dân") == "Báo Đại biểu Nhân dân"  # unknown bodies keep their name
+
+
+VIETNAMESE_NOISE = st.lists(
+    st.sampled_from([*"aăâeêioôơuưyđqgAĐQ hoáàòóỏõọúùủũụýỳỷỹỵèéẻẽẹ0123456789.,/-%\n\t\u00a0“”ΣΚ",
+                     "Ho\u0301a", "QPPL", "UBND", "  ", "banán", "gía", "quý", "thuỷ", "1.000,5", "02"]),
+    max_size=40,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(max_size=80), VIETNAMESE_NOISE), st.sampled_from(["vi", "en"]))
+def test_fast_normalise_equals_the_mapped_text(text: str, language: str) -> None:
+    """`normalise` takes fast paths (whole-string passes, no edit lists); it must give the mapped text."""
+    assert normalise(text, language) == normalise_mapped(text, language).text
