@@ -77,6 +77,7 @@ def eval_command(
     compare: Annotated[str | None, typer.Option("--compare", help="mode pairs to test, e.g. 'hybrid,bm25;hybrid,dense' (default: hybrid vs each)")] = None,
     test: Annotated[str, typer.Option("--test", help="paired significance test: fisher (randomization) or student")] = "fisher",
     no_dense: Annotated[bool, typer.Option("--no-dense", help="build without dense vectors; 'all' then skips dense")] = False,
+    model: Annotated[str | None, typer.Option("--model", help="embedding model when the index is (re)built: minilm, a packaged model or a path")] = None,
     save_baseline: Annotated[Path | None, typer.Option("--save-baseline", help="write hybrid recall@10/MRR@10 (per query too) as the regression baseline")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
 ) -> None:
@@ -136,7 +137,7 @@ def eval_command(
         if corpus is not None:
             wants_dense = need_dense and (mode == "all" or "dense" in mode.split(","))
             info["build"] = runner.ensure_index(corpus, index, wants_dense, progress=not quiet,
-                                                log=lambda line: typer.echo(line, err=True))
+                                                log=lambda line: typer.echo(line, err=True), model=model)
             info["corpus"] = str(corpus)
         info["index"] = str(index)
 

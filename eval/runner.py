@@ -174,7 +174,7 @@ def corpus_files(corpus_dir: Path) -> list[Path]:
     return sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
 
 
-def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool) -> str | None:
+def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool, model: str | None = None) -> str | None:
     """Why the index at `index_dir` does not reflect `corpus_dir` (None when it does)."""
     from indexer import manifest as mf
 
@@ -185,6 +185,8 @@ def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool) -> str 
         return f"no usable index ({error})"
     if need_dense and not manifest.model:
         return "index has no dense vectors"
+    if need_dense and model is not None and manifest.model.get("name") != model:
+        return f"index was built with model {manifest.model.get('name')}, not {model}"
     indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
     problems: set[str] = set()
     report_file = directory / "ingest_report.json"
@@ -212,16 +214,16 @@ def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool) -> str 
 
 
 def ensure_index(corpus_dir: Path, index_dir: Path, need_dense: bool, progress: bool = True,
-                 log: Callable[[str], None] = print) -> dict[str, Any]:
+                 log: Callable[[str], None] = print, model: str | None = None) -> dict[str, Any]:
     """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current."""
-    reason = index_staleness(corpus_dir, index_dir, need_dense)
+    reason = index_staleness(corpus_dir, index_dir, need_dense, model)
     if reason is None:
         return {"built": False}
     from indexer.build import build_index
 
     log(f"building {index_dir} from {corpus_dir}: {reason}")
     started = time.perf_counter()
-    manifest = build_index(corpus_dir, index_dir, dense=need_dense, progress=progress)
+    manifest = build_index(corpus_dir, index_dir, dense=need_dense, model=model, progress=progress)
     return {"built": True, "reason": reason, "seconds": round(time.perf_counter() - started, 1),
             "counts": manifest.get("counts", {}), "timings": manifest.get("timings", {})}
 
