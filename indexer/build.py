@@ -13,11 +13,12 @@ than repeating heading tokens in the body keeps body length normalisation and th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +46,17 @@ DOCUMENTS_FILE = "documents.jsonl"
 REPORT_FILE = "ingest_report.json"
 REPORT_TEXT = "ingest_report.txt"
 FAISS_FILE = "dense.faiss"
+# Per document: where its line lies in documents.jsonl, its clause count and its JSON without text and
+# clauses. An incremental build reads this instead of parsing every document (most of documents.jsonl).
+DOC_INDEX_FILE = "documents.index.jsonl"
+LIGHT_OMITS = ("text", "clauses")
 BODY_DIR = "bm25_body"
 HEAD_DIR = "bm25_head"
+# Per-clause term counts of both BM25 fields, by document: an incremental build recomputes only the
+# changed documents' rows, then derives the BM25 score matrices from counts (a vectorised, exact copy of
+# bm25s's scoring) instead of tokenising and counting all clauses again.
+TERMS_FILE = "terms.npz"
+FIELDS = ("body", "head")
 
 
 @dataclass(slots=True)
@@ -55,11 +65,38 @@ class Previous:
 
     directory: Path | None = None
     manifest: mf.Manifest | None = None
-    documents: dict[str, Document] = field(default_factory=dict)  # by source path
+    # by source path; "light" documents (no text, no clauses) when the version has a DOC_INDEX_FILE
+    documents: dict[str, Document] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)  # doc_id → rows, same model only
-    # source → (stored JSON line, resolved reference targets when read): unchanged documents are written
-    # back byte for byte instead of being serialised again.
-    raw: dict[str, tuple[str, list[str | None]]] = field(default_factory=dict)
+    faiss: Any = None  # the loaded FAISS index when vectors are (an HNSW one is updated, not rebuilt)
+    vector_starts: dict[str, int] = field(default_factory=dict)  # doc_id → first clause position
+    # source → (offset, length) of its line in documents.jsonl, clause count, resolved reference targets
+    # when read: unchanged documents are written back byte for byte instead of being serialised again.
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    clause_counts: dict[str, int] = field(default_factory=dict)
+    resolved: dict[str, list[str | None]] = field(default_factory=dict)
+
+    def reused(self, doc: Document) -> bool:
+        """Whether `doc` is this version's document object, taken over unchanged."""
+        return self.documents.get(doc.source) is doc
+
+    def clause_count(self, doc: Document) -> int:
+        return self.clause_counts[doc.source] if self.reused(doc) else len(doc.clauses)
+
+    def raw_line(self, doc: Document) -> bytes:
+        offset, length = self.spans[doc.source]
+        with (self.directory / DOCUMENTS_FILE).open("rb") as handle:
+            handle.seek(offset)
+            return handle.read(length)
+
+    def full_document(self, doc: Document) -> Document:
+        """The complete document (text, clauses) of a light one, with `doc`'s current reference targets."""
+        if not self.reused(doc) or doc.clauses or doc.text:
+            return doc
+        full = Document.from_dict(json.loads(self.raw_line(doc)))
+        for reference, current in zip(full.references, doc.references, strict=True):
+            reference.resolved_doc_id = current.resolved_doc_id
+        return full
 
 
 def file_hash(path: Path) -> str:
@@ -72,20 +109,36 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
         manifest = mf.read_manifest(directory)
     except (mf.IndexError_, OSError, ValueError):
         return Previous()
-    documents, raw = [], {}
-    with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
-        for line in handle:
-            doc = Document.from_dict(json.loads(line))
-            documents.append(doc)
-            raw[doc.source] = (line, [r.resolved_doc_id for r in doc.references])
-    previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, raw=raw)
+    documents, spans, counts = [], {}, {}
+    if (directory / DOC_INDEX_FILE).is_file():
+        with (directory / DOC_INDEX_FILE).open(encoding="utf-8") as handle:
+            for line in handle:
+                entry = json.loads(line)
+                doc = Document.from_dict({**entry["document"], "text": "", "clauses": []})
+                documents.append(doc)
+                spans[doc.source] = (entry["offset"], entry["length"])
+                counts[doc.source] = entry["clauses"]
+    else:  # a version written before DOC_INDEX_FILE existed
+        offset = 0
+        with (directory / DOCUMENTS_FILE).open("rb") as handle:
+            for line in handle:
+                doc = Document.from_dict(json.loads(line))
+                documents.append(doc)
+                spans[doc.source] = (offset, len(line))
+                counts[doc.source] = len(doc.clauses)
+                offset += len(line)
+    previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, spans=spans,
+                        clause_counts=counts,
+                        resolved={d.source: [r.resolved_doc_id for r in d.references] for d in documents})
     built_model = (manifest.model or {}).get("name")
     if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file():
-        vectors = stored_vectors(load_faiss(directory / FAISS_FILE))
+        previous.faiss = load_faiss(directory / FAISS_FILE)
+        vectors = stored_vectors(previous.faiss)
         start = 0
         for doc in documents:
-            previous.vectors[doc.doc_id] = vectors[start : start + len(doc.clauses)]
-            start += len(doc.clauses)
+            previous.vector_starts[doc.doc_id] = start
+            previous.vectors[doc.doc_id] = vectors[start : start + counts[doc.source]]
+            start += counts[doc.source]
     return previous
 
 
@@ -186,6 +239,143 @@ def clause_terms(clauses: list[Clause], cache: SegmentCache, progress: bool) -> 
     return body, head
 
 
+@dataclass(slots=True)
+class TermRows:
+    """One BM25 field as a clauses × vocabulary matrix of term frequencies (scipy CSR, int32)."""
+
+    vocab: list[str]
+    counts: Any
+
+
+@functools.cache
+def terms_stamp() -> str:
+    """Stored term rows are reused only when the code that makes terms (and these parameters) is unchanged.
+
+    Computed once per process: it describes the code this process runs, even if the files change meanwhile.
+    """
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(json.dumps(BM25_PARAMS, sort_keys=True).encode())
+    for name in ("segment.py", "build.py", "normalise.py"):
+        path = root / name
+        if path.is_file():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def count_rows(terms: list[list[str]], vocab: list[str], index: dict[str, int]) -> Any:
+    """CSR term-frequency rows of tokenised clauses; unseen terms are appended to `vocab`/`index`."""
+    from collections import Counter
+
+    from scipy import sparse
+
+    indptr, indices, data = [0], [], []
+    for clause_terms_ in terms:
+        for term, count in Counter(clause_terms_).items():
+            position = index.get(term)
+            if position is None:
+                position = index[term] = len(vocab)
+                vocab.append(term)
+            indices.append(position)
+            data.append(count)
+        indptr.append(len(indices))
+    return sparse.csr_matrix((np.asarray(data, np.int32), np.asarray(indices, np.int32), np.asarray(indptr, np.int64)),
+                             shape=(len(terms), len(vocab)))
+
+
+def stack_rows(blocks: list[Any], width: int) -> Any:
+    """Row blocks (CSR matrices of at most `width` columns) stacked into one CSR matrix."""
+    from scipy import sparse
+
+    lengths = [np.diff(block.indptr) for block in blocks]
+    indptr = np.concatenate([[0], np.cumsum(np.concatenate(lengths))]) if blocks else np.zeros(1, np.int64)
+    indices = np.concatenate([b.indices[b.indptr[0] : b.indptr[-1]] for b in blocks]) if blocks else np.zeros(0, np.int32)
+    data = np.concatenate([b.data[b.indptr[0] : b.indptr[-1]] for b in blocks]) if blocks else np.zeros(0, np.int32)
+    rows = int(sum(b.shape[0] for b in blocks))
+    return sparse.csr_matrix((data.astype(np.int32), indices.astype(np.int32), indptr.astype(np.int64)), shape=(rows, width))
+
+
+def compact(rows: TermRows) -> TermRows:
+    """Drop terms no clause holds any more (documents removed or changed): a full build never has them."""
+    used = np.flatnonzero(np.bincount(rows.counts.indices, minlength=len(rows.vocab)))
+    if len(used) == len(rows.vocab):
+        return rows
+    return TermRows([rows.vocab[i] for i in used], rows.counts[:, used].tocsr())
+
+
+def bm25_from_counts(rows: TermRows) -> Any:
+    """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes.
+
+    Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
+    vectorised over all (clause, term) pairs instead of a Python loop per clause.
+    """
+    import bm25s
+    from bm25s.scoring import _build_idf_array, _select_idf_scorer
+
+    k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
+    counts = rows.counts.tocsr()
+    n_docs = counts.shape[0]
+    lengths = np.asarray(counts.sum(axis=1, dtype=np.int64)).ravel()
+    avg_doc_len = lengths.mean() if n_docs else np.float64(0.0)
+    csc = counts.tocsc()
+    csc.sort_indices()
+    frequencies = np.diff(csc.indptr)
+    idf = _build_idf_array({i: int(df) for i, df in enumerate(frequencies)}, n_docs,
+                           _select_idf_scorer(BM25_PARAMS["idf_method"]), dtype="float32")
+    tf = csc.data.astype(np.float32)
+    l_d = lengths[csc.indices].astype(np.float64)
+    tfc = (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * l_d / avg_doc_len))
+    columns = np.repeat(np.arange(len(rows.vocab)), frequencies)
+    data = (idf[columns] * tfc).astype(np.float32)
+    retriever = bm25s.BM25(**BM25_PARAMS)
+    retriever.scores = {"data": data, "indices": csc.indices.astype(np.int32), "indptr": csc.indptr.astype(np.int64),
+                        "num_docs": n_docs}
+    vocab_dict = {term: i for i, term in enumerate(rows.vocab)}
+    if "" not in vocab_dict:  # as bm25s.index does
+        vocab_dict[""] = len(rows.vocab)
+    retriever.vocab_dict = vocab_dict
+    retriever.unique_token_ids_set = set(vocab_dict.values())
+    retriever.nonoccurrence_array = None  # atire needs none (bm25l and bm25+ would)
+    return retriever
+
+
+@dataclass(slots=True)
+class StoredTerms:
+    doc_rows: dict[str, tuple[int, int]]  # doc_id → clause row range
+    fields: dict[str, TermRows]
+
+
+def save_terms(path: Path, doc_ids: list[str], doc_clauses: list[int], fields: dict[str, TermRows]) -> None:
+    arrays: dict[str, np.ndarray] = {"stamp": np.array(terms_stamp()), "doc_ids": np.array(doc_ids, dtype=str),
+                                     "doc_offsets": np.concatenate([[0], np.cumsum(doc_clauses)]).astype(np.int64)}
+    for name, rows in fields.items():
+        arrays[f"{name}_vocab"] = np.array(rows.vocab, dtype=str)
+        arrays[f"{name}_indptr"] = rows.counts.indptr
+        arrays[f"{name}_indices"] = rows.counts.indices
+        arrays[f"{name}_data"] = rows.counts.data
+    with path.open("wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_terms(directory: Path | None) -> StoredTerms | None:
+    """Term rows of a previous version, or None when absent or made by other term code."""
+    if directory is None or not (directory / TERMS_FILE).is_file():
+        return None
+    from scipy import sparse
+
+    with np.load(directory / TERMS_FILE) as stored:
+        if str(stored["stamp"]) != terms_stamp():
+            return None
+        offsets = stored["doc_offsets"]
+        doc_rows = {str(d): (int(offsets[i]), int(offsets[i + 1])) for i, d in enumerate(stored["doc_ids"])}
+        fields = {}
+        for name in FIELDS:
+            vocab = stored[f"{name}_vocab"].tolist()
+            counts = sparse.csr_matrix((stored[f"{name}_data"], stored[f"{name}_indices"], stored[f"{name}_indptr"]),
+                                       shape=(int(offsets[-1]), len(vocab)))
+            fields[name] = TermRows(vocab, counts)
+    return StoredTerms(doc_rows, fields)
+
+
 def build_bm25(terms: list[list[str]], progress: bool = False) -> Any:
     import bm25s
 
@@ -194,14 +384,24 @@ def build_bm25(terms: list[list[str]], progress: bool = False) -> Any:
     return retriever
 
 
-def _encode(clauses_by_doc: list[tuple[Document, list[Clause]]], previous: Previous, encoder: Encoder,
-            progress: bool) -> tuple[np.ndarray, int]:
-    """Vectors for every clause, reusing the previous version's rows of unchanged documents."""
+def _encode(documents: list[Document], previous: Previous, encoder: Encoder,
+            progress: bool) -> tuple[np.ndarray, int, list[bool]]:
+    """(vectors for every clause, how many encoded, per document whether its previous rows were reused)."""
     parts: list[np.ndarray | None] = []
     todo: list[str] = []
-    for doc, clauses in clauses_by_doc:
+    clauses_by_doc: list[tuple[Document, list[Clause]]] = []
+    for doc in documents:
         old = previous.vectors.get(doc.doc_id)
+        if old is not None and previous.reused(doc):  # taken over unchanged (same code, same file)
+            clauses_by_doc.append((doc, []))
+            parts.append(old)
+            continue
+        doc = previous.full_document(doc)
+        clauses = doc.clauses
+        clauses_by_doc.append((doc, clauses))
         old_doc = previous.documents.get(doc.source)
+        if old is not None and old_doc is not None and old_doc.content_hash == doc.content_hash:
+            old_doc = previous.full_document(old_doc)  # its clauses, to compare with the new cut
         # Same file is not enough: changed ingestion code can cut the same file into other clauses.
         if old is not None and old_doc is not None and old_doc.content_hash == doc.content_hash \
                 and [c.clean_text for c in old_doc.clauses] == [c.clean_text for c in clauses] \
@@ -219,7 +419,32 @@ def _encode(clauses_by_doc: list[tuple[Document, list[Clause]]], previous: Previ
         rows.append(part)
     dimension = encoder.dimension
     matrix = np.concatenate(rows) if rows else np.zeros((0, dimension), np.float32)
-    return matrix.astype(np.float32, copy=False), len(todo)
+    return matrix.astype(np.float32, copy=False), len(todo), [part is not None for part in parts]
+
+
+def _dense_index(documents: list[Document], previous: Previous, vectors: np.ndarray,
+                 reused: list[bool]) -> tuple[Any, str]:
+    """The previous HNSW index renumbered with the changed documents' vectors added, else a fresh index."""
+    from indexer import embed
+
+    if previous.faiss is not None and len(vectors) > embed.HNSW_THRESHOLD:
+        old_total = sum(previous.clause_counts.values())
+        position_map = np.full(old_total, -1, dtype=np.int64)
+        fresh: list[np.ndarray] = []
+        start = 0
+        for doc, kept in zip(documents, reused, strict=True):
+            size = previous.clause_count(doc)
+            if kept:
+                old_start = previous.vector_starts[doc.doc_id]
+                position_map[old_start : old_start + size] = np.arange(start, start + size)
+            else:
+                fresh.append(np.arange(start, start + size))
+            start += size
+        positions = np.concatenate(fresh) if fresh else np.zeros(0, dtype=np.int64)
+        index = embed.update_hnsw(previous.faiss, position_map, vectors[positions], positions)
+        if index is not None:
+            return index, "hnsw"
+    return build_faiss(vectors)
 
 
 def _write_report(build_dir: Path, report: IngestReport) -> str:
@@ -289,22 +514,108 @@ def write_index(documents: list[Document], report: IngestReport, index_dir: Path
         raise
 
 
+def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
+               progress: bool) -> tuple[dict[str, TermRows], SegmentCache]:
+    """Term-frequency rows of every clause: stored rows for unchanged documents, tokenised ones for the rest.
+
+    Saves the rows and the segmentation cache into `build_dir`. When rows are reused the old cache file is
+    copied and only new segmentations appended (the unchanged documents' entries stay for later builds).
+    """
+    import shutil
+
+    stored = load_terms(previous.directory)
+    old_cache = previous.directory / CACHE_FILE if previous.directory else None
+
+    def reusable(doc: Document) -> bool:
+        rows = stored.doc_rows.get(doc.doc_id) if stored else None
+        return rows is not None and previous.reused(doc) and rows[1] - rows[0] == previous.clause_count(doc)
+
+    reuse = [reusable(doc) for doc in documents]
+    fresh_docs = [previous.full_document(doc) for doc, ok in zip(documents, reuse, strict=True) if not ok]
+    fresh_clauses = [c for doc in fresh_docs for c in doc.clauses]
+    incremental = stored is not None and any(reuse)
+    if incremental and not fresh_clauses:
+        cache, known = SegmentCache(), set()
+        fresh: tuple[list[list[str]], list[list[str]]] = ([], [])
+    else:
+        cache = SegmentCache.load(old_cache)
+        known = set(cache.entries) if incremental else set()
+        fresh = clause_terms(fresh_clauses, cache, progress)
+    fields: dict[str, TermRows] = {}
+    for name, fresh_terms in zip(FIELDS, fresh, strict=True):
+        old = stored.fields[name] if stored else TermRows([], None)
+        vocab = list(old.vocab)
+        new_rows = count_rows(fresh_terms, vocab, {term: i for i, term in enumerate(vocab)})
+        blocks, cursor = [], 0
+        for doc, ok in zip(documents, reuse, strict=True):
+            if ok:
+                start, end = stored.doc_rows[doc.doc_id]
+                blocks.append(old.counts[start:end])
+            else:
+                size = previous.clause_count(doc)
+                blocks.append(new_rows[cursor : cursor + size])
+                cursor += size
+        fields[name] = compact(TermRows(vocab, stack_rows(blocks, len(vocab))))
+    save_terms(build_dir / TERMS_FILE, [d.doc_id for d in documents], [previous.clause_count(d) for d in documents],
+               fields)
+    if incremental and old_cache is not None and old_cache.is_file():
+        shutil.copyfile(old_cache, build_dir / CACHE_FILE)
+        added = sorted(key for key in cache.used if key not in known)
+        with (build_dir / CACHE_FILE).open("a", encoding="utf-8") as handle:
+            handle.writelines(f"{key}\t{'|'.join(cache.entries[key])}\n" for key in added)
+    else:
+        cache.save(build_dir / CACHE_FILE)
+    return fields, cache
+
+
+def _light(data: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in data.items() if key not in LIGHT_OMITS}
+
+
+def _write_documents(build_dir: Path, documents: list[Document], previous: Previous) -> None:
+    """documents.jsonl (unchanged documents' lines copied byte for byte) and its DOC_INDEX_FILE."""
+    old_file = (previous.directory / DOCUMENTS_FILE).open("rb") if previous.spans else None
+    offset = 0
+    try:
+        with (build_dir / DOCUMENTS_FILE).open("wb") as out, \
+                (build_dir / DOC_INDEX_FILE).open("w", encoding="utf-8") as index:
+            for doc in documents:
+                unchanged = (old_file is not None and previous.reused(doc)
+                             and previous.resolved.get(doc.source) == [r.resolved_doc_id for r in doc.references])
+                if unchanged:
+                    start, length = previous.spans[doc.source]
+                    old_file.seek(start)
+                    line = old_file.read(length)
+                    light = _light(replace(doc, text="", clauses=[]).to_dict())
+                    count = previous.clause_count(doc)
+                else:
+                    full = previous.full_document(doc)
+                    data = full.to_dict()
+                    line = (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
+                    light, count = _light(data), len(full.clauses)
+                out.write(line)
+                index.write(json.dumps({"offset": offset, "length": len(line), "clauses": count, "document": light},
+                                       ensure_ascii=False) + "\n")
+                offset += len(line)
+    finally:
+        if old_file is not None:
+            old_file.close()
+
+
 def _build_version(documents: list[Document], report: IngestReport, incremental: dict[str, Any],
                    previous: Previous, build_dir: Path, index_dir: Path, corpus_dir: Path, dense: bool,
                    model_name: str | None, progress: bool, timings: dict[str, float],
                    started: float) -> dict[str, Any]:
-    clauses = [clause for doc in documents for clause in doc.clauses]
+    clause_total = sum(previous.clause_count(doc) for doc in documents)
 
     mark = time.perf_counter()
-    cache = SegmentCache.load(previous.directory / CACHE_FILE if previous.directory else None)
-    body_terms, head_terms = clause_terms(clauses, cache, progress)
-    cache.save(build_dir / CACHE_FILE)
+    fields, cache = _term_rows(documents, previous, build_dir, progress)
     timings["segment"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    body = build_bm25(body_terms, progress)
+    body = bm25_from_counts(fields["body"])
     body.save(str(build_dir / BODY_DIR))
-    head = build_bm25(head_terms, progress)
+    head = bm25_from_counts(fields["head"])
     head.save(str(build_dir / HEAD_DIR))
     timings["bm25"] = time.perf_counter() - mark
 
@@ -312,22 +623,17 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     if dense:
         mark = time.perf_counter()
         encoder = Encoder(model_name)
-        vectors, encoded = _encode([(d, d.clauses) for d in documents], previous, encoder, progress)
+        vectors, encoded, reused = _encode(documents, previous, encoder, progress)
         timings["encode"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        index, kind = build_faiss(vectors)
+        index, kind = _dense_index(documents, previous, vectors, reused)
         save_faiss(index, build_dir / FAISS_FILE)
         timings["faiss"] = time.perf_counter() - mark
         model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
                       "prompts": encoder.spec.prompts, "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded}
 
     mark = time.perf_counter()
-    with (build_dir / DOCUMENTS_FILE).open("w", encoding="utf-8") as handle:
-        for doc in documents:
-            stored = previous.raw.get(doc.source)
-            unchanged = (stored is not None and previous.documents.get(doc.source) is doc
-                         and stored[1] == [r.resolved_doc_id for r in doc.references])
-            handle.write(stored[0] if unchanged else json.dumps(doc.to_dict(), ensure_ascii=False) + "\n")
+    _write_documents(build_dir, documents, previous)
     report_text = _write_report(build_dir, report)
     manifest = mf.Manifest(
         format_version=mf.FORMAT_VERSION,
@@ -335,8 +641,8 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         corpus_dir=str(corpus_dir),
         model=model_info,
         bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT},
-        documents={d.doc_id: mf.DocumentEntry(d.source, d.content_hash, len(d.clauses)) for d in documents},
-        counts={"documents": len(documents), "clauses": len(clauses), "vocabulary": len(body.vocab_dict),
+        documents={d.doc_id: mf.DocumentEntry(d.source, d.content_hash, previous.clause_count(d)) for d in documents},
+        counts={"documents": len(documents), "clauses": clause_total, "vocabulary": len(body.vocab_dict),
                 "problems": len(report.problems), "segment_cache_hits": cache.hits,
                 "segment_cache_misses": cache.misses},
         timings={},

@@ -25,6 +25,9 @@ HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
 HNSW_EF_SEARCH = 128
+# An incremental build keeps the HNSW graph: changed documents' old vectors stay in it as tombstones
+# (label -1, never returned) and their new vectors are added; beyond this fraction it is rebuilt.
+MAX_TOMBSTONE_FRACTION = 0.1
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 MODEL_DIRS = (PACKAGE_ROOT / "indexer" / "models", PACKAGE_ROOT / "search" / "models")
 MODEL_CONFIG = "lexvn_model.json"
@@ -151,30 +154,100 @@ def build_faiss(vectors: np.ndarray) -> tuple[Any, str]:
         index = faiss.IndexFlatIP(dimension)
         kind = "flat"
     else:
-        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
-        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
-        kind = "hnsw"
+        graph = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        graph.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        # Labels are clause positions, so later builds can renumber and tombstone without a rebuild.
+        index = faiss.IndexIDMap2(graph)
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.arange(len(vectors), dtype=np.int64))
+        return index, "hnsw"
     index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index, kind
+
+
+def labels(index: Any) -> np.ndarray | None:
+    """Clause position of every stored vector (-1: tombstone), or None for an index without labels."""
+    import faiss
+
+    index = getattr(index, "raw", index)
+    if not hasattr(index, "id_map"):
+        return None
+    return faiss.vector_to_array(index.id_map).astype(np.int64)
+
+
+def update_hnsw(index: Any, position_map: np.ndarray, vectors: np.ndarray, positions: np.ndarray) -> Any | None:
+    """Renumber a labelled HNSW index for a new build, or None when a full rebuild is due.
+
+    `position_map[old position]` is the clause's new position (-1: removed or changed); `vectors` are the
+    new rows to add at `positions`.
+    """
+    import faiss
+
+    index = getattr(index, "raw", index)
+    old = labels(index)
+    if old is None:
+        return None
+    renumbered = np.where(old >= 0, position_map[np.clip(old, 0, None)], -1).astype(np.int64)
+    tombstones = int((renumbered < 0).sum())
+    if tombstones > MAX_TOMBSTONE_FRACTION * (len(renumbered) - tombstones + len(positions)):
+        return None
+    faiss.copy_array_to_vector(renumbered, index.id_map)
+    if len(positions):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), positions.astype(np.int64))
+    index.construct_rev_map()
+    return index
+
+
+class TombstonedIndex:
+    """A labelled index holding tombstones: searches k + tombstones and drops the -1 labels."""
+
+    def __init__(self, index: Any, tombstones: int) -> None:
+        self.raw = index
+        self.tombstones = tombstones
+        self.d = index.d
+        self.ntotal = index.ntotal - tombstones
+
+    def search(self, vectors: np.ndarray, k: int, params: Any = None) -> tuple[np.ndarray, np.ndarray]:
+        scores, ids = self.raw.search(vectors, k + self.tombstones, params=params)
+        out_scores = np.full((len(ids), k), -np.inf, dtype=np.float32)
+        out_ids = np.full((len(ids), k), -1, dtype=np.int64)
+        for row in range(len(ids)):
+            keep = np.flatnonzero(ids[row] >= 0)[:k]
+            out_ids[row, : len(keep)] = ids[row, keep]
+            out_scores[row, : len(keep)] = scores[row, keep]
+        return out_scores, out_ids
 
 
 def save_faiss(index: Any, path: Path) -> None:
     import faiss
 
-    faiss.write_index(index, str(path))
+    faiss.write_index(getattr(index, "raw", index), str(path))
 
 
 def load_faiss(path: Path) -> Any:
     import faiss
 
     index = faiss.read_index(str(path))
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = HNSW_EF_SEARCH
-    return index
+    inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    if hasattr(inner, "hnsw"):
+        inner.hnsw.efSearch = HNSW_EF_SEARCH
+    stored = labels(index)
+    tombstones = int((stored < 0).sum()) if stored is not None else 0
+    return TombstonedIndex(index, tombstones) if tombstones else index
 
 
 def stored_vectors(index: Any) -> np.ndarray:
-    """All vectors of a flat or HNSW-flat index, in insertion order (for reuse by incremental builds)."""
-    if index.ntotal == 0:
+    """All vectors of a flat or HNSW-flat index by clause position (for reuse by incremental builds)."""
+    import faiss
+
+    index = getattr(index, "raw", index)
+    stored = labels(index)
+    inner = faiss.downcast_index(index.index) if stored is not None else index
+    if inner.ntotal == 0:
         return np.zeros((0, index.d), dtype=np.float32)
-    return np.asarray(index.reconstruct_n(0, index.ntotal), dtype=np.float32)
+    rows = np.asarray(inner.reconstruct_n(0, inner.ntotal), dtype=np.float32)
+    if stored is None:
+        return rows
+    live = stored >= 0
+    out = np.zeros((int(live.sum()), index.d), dtype=np.float32)
+    out[stored[live]] = rows[live]
+    return out

@@ -139,3 +139,109 @@ def test_resolve_model_reads_packaged_prompts(tmp_path: Path):
     assert resolve_model(str(model_dir))[1] == {"query": "query: ", "passage": "passage: "}
     (model_dir / "lexvn_model.json").write_text(json.dumps({"prompts": {"query": "Q: "}}), encoding="utf-8")
     assert resolve_model(str(model_dir))[1] == {"query": "Q: "}
+
+
+def _lexical_scores(index_dir: Path, queries: list[str]) -> list[list[float]]:
+    from search import Searcher
+    from search.retrieve import LexicalRetriever
+
+    searcher = Searcher.open(index_dir)
+    lexical: LexicalRetriever = searcher.lexical
+    return [lexical.scores(query.split()).tolist() for query in queries]
+
+
+def test_bm25_from_counts_equals_bm25s_index(seed_index: Path):
+    """The vectorised scoring from stored term counts is bit-identical to bm25s's own indexing."""
+    import bm25s
+    import numpy as np
+
+    from indexer.build import BM25_PARAMS, FIELDS, bm25_from_counts, load_terms
+
+    stored = load_terms(mf.version_dir(seed_index))
+    assert stored is not None and set(stored.fields) == set(FIELDS)
+    for rows in stored.fields.values():
+        counts = rows.counts.tocsr()
+        terms = [[rows.vocab[j] for j, n in zip(counts.indices[counts.indptr[i]:counts.indptr[i + 1]],
+                                                 counts.data[counts.indptr[i]:counts.indptr[i + 1]], strict=True)
+                  for _ in range(n)] for i in range(counts.shape[0])]
+        reference = bm25s.BM25(**BM25_PARAMS)
+        reference.index(terms, show_progress=False)
+        ours = bm25_from_counts(rows)
+        for term in rows.vocab[:: max(1, len(rows.vocab) // 300)]:
+            expected = reference.get_scores_from_ids(reference.get_tokens_ids([term]))
+            got = ours.get_scores_from_ids(ours.get_tokens_ids([term]))
+            assert np.array_equal(expected, got), term
+
+
+def test_incremental_bm25_equals_full_build(small_corpus: Path, tmp_path: Path):
+    index_dir, fresh_dir = tmp_path / "index", tmp_path / "fresh"
+    build_index(small_corpus, index_dir, dense=False, progress=False)
+    changed = small_corpus / SMALL[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nĐiều bổ sung. Quỹ phát triển khoa học xanh.\n",
+                       encoding="utf-8")
+    (small_corpus / "new.txt").write_text("Kế hoạch thí điểm chuyển đổi số trong công tác văn thư lưu trữ.\n",
+                                          encoding="utf-8")
+    update = build_index(small_corpus, index_dir, dense=False, progress=False)
+    assert update["incremental"]["reused"] == 1 and update["incremental"]["reprocessed"] == 2
+    build_index(small_corpus, fresh_dir, dense=False, progress=False)
+    queries = ["ngân_sách ngân sách", "khoa học xanh", "chuyển đổi số văn thư", "nghị quyết", "quỹ phát triển"]
+    assert _lexical_scores(index_dir, queries) == _lexical_scores(fresh_dir, queries)
+    (small_corpus / "new.txt").unlink()
+    build_index(small_corpus, index_dir, dense=False, progress=False)  # a removed document
+    shutil.rmtree(fresh_dir)
+    build_index(small_corpus, fresh_dir, dense=False, progress=False)
+    assert _lexical_scores(index_dir, queries) == _lexical_scores(fresh_dir, queries)
+    live = mf.version_dir(index_dir)
+    from indexer.build import DOCUMENTS_FILE
+
+    # unchanged documents copied byte for byte, changed ones serialised: the same file a full build writes
+    assert (live / DOCUMENTS_FILE).read_bytes() == (mf.version_dir(fresh_dir) / DOCUMENTS_FILE).read_bytes()
+    assert mf.read_manifest(live).counts["vocabulary"] == mf.read_manifest(mf.version_dir(fresh_dir)).counts["vocabulary"]
+
+
+def test_dense_build_over_a_lexical_version_encodes_every_clause(small_corpus: Path, tmp_path: Path):
+    """Documents taken over without their clauses (light) are read in full when their vectors are missing."""
+    import faiss
+
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, dense=False, progress=False)
+    build_index(small_corpus, index_dir, dense=False, progress=False)  # a version with the light index
+    dense = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert dense["incremental"]["reused"] == 2
+    assert dense["model"]["encoded"] == dense["counts"]["clauses"] > 0
+    index = faiss.read_index(str(mf.version_dir(index_dir) / FAISS_FILE))
+    assert index.ntotal == dense["counts"]["clauses"]
+
+
+def test_hnsw_update_keeps_the_graph_and_finds_what_a_rebuild_finds(small_corpus: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch):
+    """An incremental dense build renumbers the HNSW index, tombstones changed rows and adds new ones."""
+    import numpy as np
+
+    from indexer import embed
+    from search import Searcher
+
+    monkeypatch.setattr(embed, "HNSW_THRESHOLD", 0)
+    monkeypatch.setattr(embed, "MAX_TOMBSTONE_FRACTION", 0.9)
+    index_dir, fresh_dir = tmp_path / "index", tmp_path / "fresh"
+    first = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert first["model"]["faiss"] == "hnsw"
+    (small_corpus / "000_new.txt").write_text("Kế hoạch thí điểm chuyển đổi số trong công tác văn thư lưu trữ.\n",
+                                              encoding="utf-8")  # sorts first: every position shifts
+    changed = small_corpus / SMALL[1]
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nĐiều bổ sung. Quỹ phát triển khoa học xanh.\n",
+                       encoding="utf-8")
+    update = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert update["model"]["encoded"] < update["counts"]["clauses"]
+    stored = embed.labels(embed.load_faiss(mf.version_dir(index_dir) / FAISS_FILE))
+    assert (stored < 0).sum() > 0  # the changed document's old rows are tombstones
+    assert sorted(stored[stored >= 0].tolist()) == list(range(update["counts"]["clauses"]))
+    build_index(small_corpus, fresh_dir, dense=True, progress=False)
+    ours, fresh = Searcher.open(index_dir), Searcher.open(fresh_dir)
+    for query in ("chuyển đổi số văn thư", "quỹ phát triển khoa học", "ngân sách nhà nước", "Resolution 57"):
+        got = [h.clause_id for h in ours.search(query, k=10, mode="dense")]
+        expected = [h.clause_id for h in fresh.search(query, k=10, mode="dense")]
+        assert got == expected, query
+        assert len(got) == 10
+    # the vectors reused by position are the ones a fresh build stores there
+    assert np.allclose(embed.stored_vectors(ours.dense.index), embed.stored_vectors(fresh.dense.index), atol=1e-4)
