@@ -3,7 +3,11 @@
 Stages, each timed in the manifest: ingest (load → clean → parse, by `indexer.pipeline`), segment
 (underthesea, cached by text hash), bm25 (two bm25s indexes: clause body and heading chain), encode
 (sentence-transformers), faiss. Incremental: documents whose file hash is unchanged are taken from the
-previous version (clauses, segmentation, vectors); only new or changed files are ingested again.
+previous version and only new or changed files are ingested again. What an unchanged document costs is
+kept small: it is read as a "light" document (metadata and references from documents.index.jsonl, not
+its text and clauses), its line of documents.jsonl is copied byte for byte, its BM25 term-count rows come
+from terms.npz (the score matrices are recomputed from counts, vectorised, bit-identical to bm25s), and its
+vectors stay in the HNSW graph, which is renumbered with the changed documents' old rows as tombstones.
 
 The heading chain (Chương …, Điều 5. Title, the khoản a điểm hangs from) is a separate BM25 field whose
 score is added with weight `head_weight` < 1: an article title then helps find its khoản without a khoản

@@ -3,8 +3,10 @@
 Layout of `INDEX_DIR`:
 
     INDEX_DIR/CURRENT          name of the live version directory (one line)
-    INDEX_DIR/v-<time>-<pid>/  one complete index: manifest.json, documents.jsonl, bm25_body/, bm25_head/,
-                               dense.faiss (unless --no-dense), segcache.tsv, ingest_report.json
+    INDEX_DIR/v-<time>-<pid>/  one complete index: manifest.json, documents.jsonl, documents.index.jsonl
+                               (per-document offsets and metadata), bm25_body/, bm25_head/, terms.npz
+                               (per-clause term counts), dense.faiss (unless --no-dense), segcache.tsv,
+                               ingest_report.json
 
 A build writes a new version into `INDEX_DIR/.tmp-v-…`, renames it to `v-…` when complete, then replaces
 `CURRENT` with `os.replace` (atomic on POSIX). Until that last step readers see the previous version,
