@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import shutil
 import sys
@@ -14,65 +12,23 @@ from typing import Annotated
 import typer
 
 DEFAULT_INDEX = Path(".lexvn/index")
-# Files the indexer reads; anything else in the corpus folder does not make the index stale.
-CORPUS_SUFFIXES = {".txt", ".md", ".html", ".htm", ".pdf", ".docx"}
-
-
-def corpus_hashes(corpus_dir: Path) -> dict[str, str]:
-    """sha256 of every document file under `corpus_dir`, by path relative to it (hidden files skipped)."""
-    hashes = {}
-    for path in sorted(corpus_dir.rglob("*")):
-        relative = path.relative_to(corpus_dir)
-        if path.is_file() and path.suffix.lower() in CORPUS_SUFFIXES and not any(
-            part.startswith(".") for part in relative.parts
-        ):
-            hashes[relative.as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return hashes
-
-
-def indexed_hashes(index_dir: Path) -> dict[str, str] | None:
-    """{source: content_hash} recorded in the live index's manifest; None when there is no usable index."""
-    from indexer.manifest import IndexError_, read_manifest, version_dir
-
-    try:
-        manifest = read_manifest(version_dir(index_dir))
-    except (IndexError_, OSError, ValueError, TypeError, KeyError):
-        return None
-    return {entry.source: entry.content_hash for entry in manifest.documents.values()}
-
-
 def stale_reason(index_dir: Path, corpus_dir: Path) -> str | None:
     """Why the index must be (re)built from the corpus, or None when it is up to date."""
-    indexed = indexed_hashes(index_dir)
-    if indexed is None:
-        return f"no index at {index_dir}"
-    current = corpus_hashes(corpus_dir)
-    added = current.keys() - indexed.keys()
-    removed = indexed.keys() - current.keys()
-    changed = [source for source in current.keys() & indexed.keys() if current[source] != indexed[source]]
-    # Files the indexer rejected (empty, binary…) are absent from the manifest but listed in its report.
-    added -= rejected_sources(index_dir)
-    if added or removed or changed:
-        return f"corpus changed: {len(added)} new, {len(changed)} modified, {len(removed)} removed files"
-    return None
+    from indexer.build import index_staleness
 
-
-def rejected_sources(index_dir: Path) -> set[str]:
-    """Sources the last build could not index (its ingest report), so they do not count as new."""
-    from indexer.manifest import IndexError_, version_dir
-
-    try:
-        report = json.loads((version_dir(index_dir) / "ingest_report.json").read_text(encoding="utf-8"))
-    except (IndexError_, OSError, ValueError):
-        return set()
-    return {problem.get("source", "") for problem in report.get("problems", []) if isinstance(problem, dict)}
+    return index_staleness(corpus_dir, index_dir)
 
 
 def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
     """Build the index from `corpus_dir` when it is missing or stale; without a corpus it must exist."""
     if corpus_dir is None:
-        if indexed_hashes(index_dir) is None:
-            raise typer.BadParameter(f"no index at {index_dir}; pass --corpus DIR to build one", param_hint="--index")
+        from indexer.manifest import IndexError_, read_manifest, version_dir
+
+        try:
+            read_manifest(version_dir(index_dir))
+        except (IndexError_, OSError, ValueError) as error:
+            raise typer.BadParameter(f"no index at {index_dir} ({error}); pass --corpus DIR to build one",
+                                     param_hint="--index") from error
         return
     if not corpus_dir.is_dir():
         raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="--corpus")

@@ -159,67 +159,14 @@ def first_ranks(mode: ModeResult) -> dict[str, int | None]:
 # ------------------------------------------------------------------------------------------ index
 
 
-def corpus_files(corpus_dir: Path) -> list[Path]:
-    """The files an index build would read (the indexer's own lister when it has one)."""
-    try:
-        from indexer import pipeline
-
-        lister = getattr(pipeline, "corpus_files", None)
-    except ImportError:
-        lister = None
-    if lister is not None:
-        return list(lister(corpus_dir))
-    from indexer.load import SUPPORTED_SUFFIXES
-
-    return sorted(p for p in corpus_dir.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES)
-
-
-def index_staleness(corpus_dir: Path, index_dir: Path, need_dense: bool, model: str | None = None) -> str | None:
-    """Why the index at `index_dir` does not reflect `corpus_dir` (None when it does)."""
-    from indexer import manifest as mf
-
-    try:
-        directory = mf.version_dir(Path(index_dir))
-        manifest = mf.read_manifest(directory)
-    except (mf.IndexError_, OSError, ValueError) as error:
-        return f"no usable index ({error})"
-    if need_dense and not manifest.model:
-        return "index has no dense vectors"
-    if need_dense and model is not None and manifest.model.get("name") != model:
-        return f"index was built with model {manifest.model.get('name')}, not {model}"
-    indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
-    problems: set[str] = set()
-    report_file = directory / "ingest_report.json"
-    if report_file.is_file():
-        try:
-            report = json.loads(report_file.read_text(encoding="utf-8"))
-            problems = {p["source"] for p in report.get("problems", []) if isinstance(p, dict) and "source" in p}
-        except (OSError, ValueError):
-            problems = set()
-    corpus_dir = Path(corpus_dir).resolve()
-    seen: set[str] = set()
-    for path in corpus_files(corpus_dir):
-        source = path.relative_to(corpus_dir).as_posix()
-        seen.add(source)
-        if source in problems:
-            continue
-        if source not in indexed:
-            return f"{source} is not indexed"
-        if hashlib.sha256(path.read_bytes()).hexdigest() != indexed[source]:
-            return f"{source} changed since the index was built"
-    removed = sorted(set(indexed) - seen)
-    if removed:
-        return f"{removed[0]} was removed from the corpus"
-    return None
-
-
 def ensure_index(corpus_dir: Path, index_dir: Path, need_dense: bool, progress: bool = True,
                  log: Callable[[str], None] = print, model: str | None = None) -> dict[str, Any]:
     """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current."""
-    reason = index_staleness(corpus_dir, index_dir, need_dense, model)
+    from indexer.build import build_index, index_staleness
+
+    reason = index_staleness(corpus_dir, index_dir, need_dense=need_dense, model=model)
     if reason is None:
         return {"built": False}
-    from indexer.build import build_index
 
     log(f"building {index_dir} from {corpus_dir}: {reason}")
     started = time.perf_counter()

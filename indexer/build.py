@@ -476,6 +476,41 @@ def _write_report(build_dir: Path, report: IngestReport) -> str:
     return text
 
 
+def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense: bool = False,
+                    model: str | None = None) -> str | None:
+    """Why the live index at `index_dir` does not reflect `corpus_dir` (None when it does).
+
+    Compares the corpus files' sha256 with the manifest; files the last build rejected (listed in its
+    ingest report) are not counted as new, so an empty or binary file does not force endless rebuilds.
+    """
+    from indexer import pipeline
+
+    try:
+        directory = mf.version_dir(Path(index_dir))
+        manifest = mf.read_manifest(directory)
+    except (mf.IndexError_, OSError, ValueError, TypeError, KeyError) as error:
+        return f"no index at {index_dir}" if not (Path(index_dir) / "CURRENT").exists() else \
+            f"no usable index at {index_dir} ({error})"
+    if need_dense and not manifest.model:
+        return "index has no dense vectors"
+    if need_dense and model is not None and manifest.model.get("name") != model:
+        return f"index was built with model {manifest.model.get('name')}, not {model}"
+    indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
+    current = {pipeline.source_of(path, Path(corpus_dir)): file_hash(path)
+               for path in pipeline.corpus_files(Path(corpus_dir))}
+    try:
+        report = json.loads((directory / "ingest_report.json").read_text(encoding="utf-8"))
+        rejected = {p.get("source", "") for p in report.get("problems", []) if isinstance(p, dict)}
+    except (OSError, ValueError):
+        rejected = set()
+    added = current.keys() - indexed.keys() - rejected
+    removed = indexed.keys() - current.keys()
+    changed = [source for source in current.keys() & indexed.keys() if current[source] != indexed[source]]
+    if added or removed or changed:
+        return f"corpus changed: {len(added)} new, {len(changed)} modified, {len(removed)} removed files"
+    return None
+
+
 def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = True, model: str | None = None,
                 progress: bool = True) -> dict[str, Any]:
     """Build `index_dir` from `corpus_dir` atomically; returns the manifest as a dict.
