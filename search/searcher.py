@@ -170,7 +170,10 @@ class Searcher:
     # ------------------------------------------------------------------------------------------ search
 
     def warm_up(self) -> None:
+        """Load underthesea and the query encoder now, so no user request pays for their lazy loading."""
         self.search("khởi động hệ thống", k=1, mode="hybrid")
+        if self.dense is not None:  # a Vietnamese query skips an English-only encoder: load it anyway
+            self.dense.search("system start-up", 1, None)
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None:
@@ -249,7 +252,10 @@ class Searcher:
             positions, values = top_positions(lexical, depth if mode != "phrase" else len(lexical), mask)
             rankings["bm25"] = positions
             signal_scores["bm25"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
-        if mode in ("hybrid", "dense") and self.dense is not None:
+        languages = (self._manifest.model or {}).get("languages", ["*"])
+        covered = "*" in languages or parsed.language in languages
+        dense_weight = weights.dense if covered else weights.dense_other_language
+        if self.dense is not None and (mode == "dense" or (mode == "hybrid" and dense_weight)):
             positions, values = self.dense.search(parsed.text, depth, mask)
             rankings["dense"] = positions
             signal_scores["dense"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
@@ -268,10 +274,7 @@ class Searcher:
         elif mode == "dense":
             order = list(signal_scores["dense"].items())
         else:
-            languages = (self._manifest.model or {}).get("languages", ["*"])
-            covered = "*" in languages or parsed.language in languages
-            weight_map = {"bm25": weights.bm25, "phrase": weights.phrase,
-                          "dense": weights.dense if covered else weights.dense_other_language}
+            weight_map = {"bm25": weights.bm25, "phrase": weights.phrase, "dense": dense_weight}
             order = weighted_rrf(rankings, weight_map, weights.rrf_k)
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}
