@@ -365,7 +365,7 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
             k=request.k,
             took_ms=round(took * 1000, 2),
             total=len(hits),
-            hits=hits,
+            results=hits,
             groups=group_hits(hits) if request.group else None,
         )
 

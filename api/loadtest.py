@@ -68,7 +68,7 @@ if "locust" in sys.modules:  # loaded as a locustfile
             ) as response:
                 if response.status_code != 200:
                     response.failure(f"HTTP {response.status_code}")
-                elif "hits" not in response.json():
+                elif "results" not in response.json():
                     response.failure("no hits field")
 
 

@@ -134,7 +134,7 @@ class SearchResponse(BaseModel):
     k: int
     took_ms: float
     total: int
-    hits: list[HitOut]
+    results: list[HitOut]  # the same name as `lexvn search --json` and the batch output
     groups: list[HitGroup] | None = None
 
 

@@ -41,9 +41,9 @@ def test_search_finds_budget_clause_of_seed_002_with_highlight(client: TestClien
     response = client.get("/search", params={"query": BUDGET_QUERY, "k": 10})
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["mode"] == "hybrid" and body["total"] == len(body["hits"]) > 0
-    assert [hit["rank"] for hit in body["hits"]] == list(range(1, body["total"] + 1))
-    from_002 = [hit for hit in body["hits"] if hit["doc_id"] == SEED_002]
+    assert body["mode"] == "hybrid" and body["total"] == len(body["results"]) > 0
+    assert [hit["rank"] for hit in body["results"]] == list(range(1, body["total"] + 1))
+    from_002 = [hit for hit in body["results"] if hit["doc_id"] == SEED_002]
     assert from_002, "seed 002 states the 0,5% budget floor"
     hit = from_002[0]
     assert "0,5% tổng chi ngân sách" in hit["text"]
@@ -71,26 +71,26 @@ def test_every_mode_answers(client: TestClient, mode: str) -> None:
     response = client.get("/search", params={"query": BUDGET_QUERY, "mode": mode, "k": 5})
     assert response.status_code == 200, response.text
     assert response.json()["mode"] == mode
-    assert len(response.json()["hits"]) <= 5
+    assert len(response.json()["results"]) <= 5
 
 
 def test_filter_by_document_keeps_only_that_document(client: TestClient) -> None:
     body = client.post(
         "/search", json={"query": "ngân sách", "k": 30, "filters": {"doc_ids": [SEED_002]}}
     ).json()
-    assert body["hits"] and {hit["doc_id"] for hit in body["hits"]} == {SEED_002}
+    assert body["results"] and {hit["doc_id"] for hit in body["results"]} == {SEED_002}
     by_get = client.get("/search", params={"query": "ngân sách", "k": 30, "doc": SEED_002}).json()
-    assert [h["clause_id"] for h in by_get["hits"]] == [h["clause_id"] for h in body["hits"]]
+    assert [h["clause_id"] for h in by_get["results"]] == [h["clause_id"] for h in body["results"]]
 
 
 def test_filter_by_language(client: TestClient) -> None:
     body = client.get("/search", params={"query": "budget expenditure law-making", "language": "en"}).json()
-    assert body["hits"] and all(hit["document"]["language"] == "en" for hit in body["hits"])
+    assert body["results"] and all(hit["document"]["language"] == "en" for hit in body["results"])
 
 
 def test_blank_query_is_valid_and_matches_nothing(client: TestClient) -> None:
     response = client.get("/search", params={"query": "   "})
-    assert response.status_code == 200 and response.json()["hits"] == []
+    assert response.status_code == 200 and response.json()["results"] == []
 
 
 @pytest.mark.parametrize(
@@ -127,18 +127,18 @@ def test_longest_allowed_query_is_answered(client: TestClient) -> None:
 def test_arbitrary_text_never_faults(client: TestClient, query: str, mode: str) -> None:
     response = client.post("/search", json={"query": query, "mode": mode, "k": 5})
     assert response.status_code == 200, response.text
-    for hit in response.json()["hits"]:
+    for hit in response.json()["results"]:
         assert all(0 <= start < end <= len(hit["text"]) for start, end in hit["highlights"])
 
 
 def test_concurrent_searches_agree_with_serial_ones(client: TestClient) -> None:
     queries = [BUDGET_QUERY, "kinh phí cho công tác xây dựng pháp luật", "private economic sector", "ngân sách"]
-    serial = {q: [h["clause_id"] for h in client.get("/search", params={"query": q}).json()["hits"]] for q in queries}
+    serial = {q: [h["clause_id"] for h in client.get("/search", params={"query": q}).json()["results"]] for q in queries}
     with ThreadPoolExecutor(max_workers=8) as pool:
         answers = list(pool.map(lambda q: (q, client.get("/search", params={"query": q})), queries * 4))
     for query, response in answers:
         assert response.status_code == 200
-        assert [h["clause_id"] for h in response.json()["hits"]] == serial[query]
+        assert [h["clause_id"] for h in response.json()["results"]] == serial[query]
 
 
 # ---------------------------------------------------------------------------------------------- documents
@@ -179,7 +179,7 @@ def test_unknown_document_is_404(client: TestClient) -> None:
 
 def test_clause_in_context(client: TestClient) -> None:
     hit = next(
-        h for h in client.get("/search", params={"query": BUDGET_QUERY, "k": 20}).json()["hits"] if h["doc_id"] == SEED_002
+        h for h in client.get("/search", params={"query": BUDGET_QUERY, "k": 20}).json()["results"] if h["doc_id"] == SEED_002
     )
     body = client.get(f"/clauses/{hit['clause_id']}").json()
     assert body["clause_id"] == hit["clause_id"] and body["text"] == hit["text"]

@@ -106,7 +106,7 @@ def test_search_highlight_copy_and_context(page, base_url: str) -> None:
     import httpx
 
     expected = next(
-        hit for hit in httpx.get(f"{base_url}/search", params={"query": BUDGET_QUERY}).json()["hits"]
+        hit for hit in httpx.get(f"{base_url}/search", params={"query": BUDGET_QUERY}).json()["results"]
         if hit["doc_id"] == SEED_002
     )
     page.goto("/")
