@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from indexer.metadata import DOC_NUMBER  # one definition of a document number as printed
 from indexer.model import Clause, CleanedText, Document, Reference
 from indexer.textmap import Edit, MappedText, apply_edits
 
@@ -57,7 +58,6 @@ RELATION_WINDOW = 80  # characters before a mention in which a signal word count
 ENGLISH_MONTHS = {m: i for i, m in enumerate(
     "january february march april may june july august september october november december".split(), start=1)}
 
-DOC_NUMBER = r"\d{1,5}(?:/\d{4})?[/-][A-ZĐ][A-ZĐa-z0-9]*(?:[/-][A-ZĐ0-9][A-ZĐa-z0-9]*)*"
 TYPE_ALTERNATION = "|".join(re.escape(name) for name in sorted(DOC_TYPES, key=len, reverse=True))
 ISSUER_ALTERNATION = "|".join(re.escape(name) for name in ISSUERS)
 DATE = (
