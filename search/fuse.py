@@ -32,13 +32,31 @@ class FusionWeights:
 DEFAULT_WEIGHTS = FusionWeights()
 
 
-def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf_k: int = RRF_K) -> list[tuple[int, float]]:
-    """Fuse rankings (signal → clause positions, best first) into (position, fused score), best first."""
+def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf_k: int = RRF_K,
+                 blind: dict[str, np.ndarray] | None = None) -> list[tuple[int, float]]:
+    """Fuse rankings (signal → clause positions, best first) into (position, fused score), best first.
+
+    `blind[signal]` marks the clauses a signal cannot judge (a clause in another language than the query,
+    for a monolingual encoder or a phrase in the query's language). Such a clause, unless the signal ranked
+    it anyway, scores the weighted mean of the signals that could judge it, scaled to the full weight:
+    being out of a signal's reach neither rewards nor penalises a clause that BM25 found.
+    """
     fused: dict[int, float] = {}
-    for signal, positions in rankings.items():
-        weight = weights.get(signal, 0.0)
-        if not weight:
-            continue
-        for rank, position in enumerate(positions.tolist(), start=1):
+    present = {signal: weights.get(signal, 0.0) for signal, positions in rankings.items() if len(positions)}
+    present = {signal: weight for signal, weight in present.items() if weight}
+    for signal, weight in present.items():
+        for rank, position in enumerate(rankings[signal].tolist(), start=1):
             fused[position] = fused.get(position, 0.0) + weight / (rrf_k + rank)
-    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
+    total = sum(present.values())
+    abstaining = [(weight, blind[signal], set(rankings[signal].tolist()))
+                  for signal, weight in present.items() if blind and signal in blind]
+    if abstaining:
+        for position in fused:
+            missing = sum(weight for weight, unjudged, ranked in abstaining
+                          if unjudged[position] and position not in ranked)
+            if 0 < missing < total:
+                fused[position] *= total / (total - missing)
+    # Equal fused scores are common (two signals with swapped ranks); the lexical evidence breaks the tie.
+    lexical = {position: rank for rank, position in enumerate(rankings.get("bm25", np.zeros(0)).tolist())}
+    unranked = len(lexical)
+    return sorted(fused.items(), key=lambda item: (-round(item[1], 12), lexical.get(item[0], unranked), item[0]))

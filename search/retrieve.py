@@ -85,10 +85,11 @@ class DenseRetriever:
         if model.get("dimension") and int(model["dimension"]) != self.index.d:
             raise ValueError(f"dense index dimension {self.index.d} differs from the manifest's {model['dimension']}")
 
-    def search(self, query: str, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    def search(self, query: str, k: int, mask: np.ndarray | None,
+               language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
         import faiss
 
-        vector = self.encoder.encode_query(query)
+        vector = self.encoder.encode_query(query, language)
         k = min(k, self.index.ntotal)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

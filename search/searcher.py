@@ -55,6 +55,16 @@ def clause_path(clause: Clause) -> str:
 
 # Structural headings that may be bare titles; a khoản/item line with children ("1. Hồ sơ gồm:") has content.
 HEADING_KINDS = frozenset({"phan", "chuong", "muc", "dieu", "part", "appendix"})
+# Headings of whole sections: their first leaf does not stand for them (an article's first khoản does for
+# its article), and their title already reaches every descendant through the heading field.
+SECTION_KINDS = HEADING_KINDS - {"dieu"}
+
+
+def bare_section_headings(clauses: list[Clause], lead: np.ndarray) -> np.ndarray:
+    """Positions of section headings (Phần, Chương, Mục, roman parts) that are bare titles over content."""
+    positions = np.arange(len(clauses))
+    return np.array([clause.kind in SECTION_KINDS and lead[position] != position
+                     for position, clause in zip(positions, clauses, strict=True)], dtype=bool)
 
 
 def lead_clauses(clauses: list[Clause]) -> np.ndarray:
@@ -116,12 +126,20 @@ class Searcher:
         doc_ids = [doc.doc_id for doc in documents]
         self._doc_order = doc_ids
         self._lead = lead_clauses(self._clauses)
+        self._bare_section = bare_section_headings(self._clauses, self._lead)
         self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
         self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
         if self.lexical.size != len(self._clauses):
             raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
                                       f"{len(self._clauses)} clauses; rebuild it with `lexvn index`")
         self.dense = DenseRetriever(directory, manifest.model) if manifest.model else None
+        # Per language, which clauses are in it: a dense signal that is not cross-lingual compares a query
+        # only with clauses of the query's language (None: every clause is).
+        self._same_language: dict[str, np.ndarray | None] = {}
+        clause_languages = np.array([clause.language for clause in self._clauses], dtype=object)
+        for language in set(clause_languages.tolist()) | {"vi", "en"}:
+            same = clause_languages == language
+            self._same_language[language] = None if same.all() else same
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------ opening
@@ -172,8 +190,8 @@ class Searcher:
     def warm_up(self) -> None:
         """Load underthesea and the query encoder now, so no user request pays for their lazy loading."""
         self.search("khởi động hệ thống", k=1, mode="hybrid")
-        if self.dense is not None:  # a Vietnamese query skips an English-only encoder: load it anyway
-            self.dense.search("system start-up", 1, None)
+        if self.dense is not None:  # a Vietnamese query skips an English-only (or -routed) encoder: load it too
+            self.dense.search("system start-up", 1, None, "en")
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None:
@@ -255,8 +273,15 @@ class Searcher:
         languages = (self._manifest.model or {}).get("languages", ["*"])
         covered = "*" in languages or parsed.language in languages
         dense_weight = weights.dense if covered else weights.dense_other_language
+        same = self._same_language.get(parsed.language, np.zeros(len(self._clauses), dtype=bool))
+        # Signals that cannot judge clauses of another language than the query's (see weighted_rrf).
+        blind: dict[str, np.ndarray] = {} if same is None else {"phrase": ~same}
         if self.dense is not None and (mode == "dense" or (mode == "hybrid" and dense_weight)):
-            positions, values = self.dense.search(parsed.text, depth, mask)
+            dense_mask = mask
+            if same is not None and not self.dense.encoder.cross_lingual:
+                dense_mask = same if mask is None else (mask & same)
+                blind["dense"] = ~same
+            positions, values = self.dense.search(parsed.text, depth, dense_mask, parsed.language)
             rankings["dense"] = positions
             signal_scores["dense"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
         phrase_hits = verified
@@ -275,7 +300,7 @@ class Searcher:
             order = list(signal_scores["dense"].items())
         else:
             weight_map = {"bm25": weights.bm25, "phrase": weights.phrase, "dense": dense_weight}
-            order = weighted_rrf(rankings, weight_map, weights.rrf_k)
+            order = weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}
                 order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
@@ -300,10 +325,13 @@ class Searcher:
         return hits, info
 
     def _substitute_leads(self, order: list[tuple[int, float]]) -> list[tuple[int, float]]:
-        """Heading-only clauses replaced by the clause that leads their content, first occurrence kept."""
+        """Bare article headings replaced by the clause that leads their content, first occurrence kept;
+        bare section headings left out (ranked retrieval only: phrase search still returns them)."""
         seen: set[int] = set()
         result = []
         for position, score in order:
+            if self._bare_section[position]:
+                continue
             lead = int(self._lead[position])
             if lead not in seen:
                 seen.add(lead)
