@@ -32,7 +32,7 @@ def _sections(vlc: Path, work: Path, seconds: int) -> list[tuple[str, str, str, 
         ("Ingestion stages on ../shared/vlc", "indexer.pipeline", "bench_ingest", {"corpus_dir": vlc}),
         ("Index build and queries on ../shared/vlc", "search.bench", "bench_search",
          {"vlc_dir": vlc, "work_dir": work / "search", "dense_model": "lexvn-static-vi"}),
-        ("Encoder throughput", "indexer.train_encoder", "bench_encode", {"vlc_dir": vlc}),
+        ("Encoder throughput", "indexer.train_encoder", "bench_encode", {"vlc_dir": vlc, "corpus_dir": ROOT / "corpus"}),
         ("Cross-checking Luật Doanh nghiệp 2014 vs 2020", "search.conflicts", "bench_conflicts",
          {"vlc_dir": vlc, "work_dir": work / "conflicts"}),
         # The load run reuses the VLC index bench_search built (its dense side is synthetic, timing only).

@@ -42,5 +42,31 @@ def train_encoder_command(
                f"pairs {report.pairs}, {report.steps} steps, seconds {report.seconds}")
 
 
+def compare_encoders_command(
+    full_vlc: Annotated[bool, typer.Option("--full-vlc/--vlc-subset", help="the whole VLC title set (MiniLM "
+                                           "then encodes ~122k clauses, about an hour here) or a 600 kB subset")] = False,
+    models: Annotated[str, typer.Option("--models", help="comma-separated; baseline first, candidate second")]
+    = "minilm,lexvn-vi-en,lexvn-static-vi",
+    work_dir: Annotated[Path, typer.Option("--work-dir", help="indexes are kept and reused here")]
+    = Path(".lexvn/compare-encoders"),
+    out: Annotated[Path | None, typer.Option("--out", help="write the table (Markdown) and JSON here")] = None,
+) -> None:
+    """Measure encoders in one run with the evaluation harness (issue 7's rule for the default model)."""
+    import json
+
+    from indexer.train_encoder import compare_encoders, format_table
+
+    table = compare_encoders(models=tuple(m.strip() for m in models.split(",") if m.strip()), work_dir=work_dir,
+                             vlc_budget_bytes=None if full_vlc else 600_000, progress=True)
+    text = format_table(table)
+    typer.echo(text)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "compare_encoders.md").write_text(text + "\n", encoding="utf-8")
+        (out / "compare_encoders.json").write_text(json.dumps(table, indent=1, ensure_ascii=False) + "\n",
+                                                    encoding="utf-8")
+
+
 def register(app: typer.Typer) -> None:
     app.command("train-encoder")(train_encoder_command)
+    app.command("compare-encoders")(compare_encoders_command)

@@ -35,6 +35,7 @@ from indexer.model import Clause, Document
 ROOT = Path(__file__).resolve().parent.parent
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 SHIPPED_MODEL = "lexvn-static-vi"
+ROUTED_MODEL = "lexvn-vi-en"  # lexvn-static-vi for Vietnamese text, MiniLM for English
 MAX_MODEL_BYTES = 25 * 1024 * 1024
 
 # Tone-mark placement: old style puts the mark on the first vowel of an open "oa/oe/uy" syllable
@@ -612,29 +613,58 @@ def sample_clause_texts(vlc_dir: Path, limit: int = 1000, per_law: int = 50) -> 
     return texts[:limit]
 
 
-def bench_encode(
-    model_names: Sequence[str] = ("minilm", SHIPPED_MODEL),
-    texts: Sequence[str] | None = None,
-    *,
-    vlc_dir: Path | None = None,
-    limit: int = 1000,
-    batch_size: int = 64,
-) -> dict[str, Any]:
-    """Encode throughput (clauses/s) per model on this machine, and each model's ratio to the first one."""
-    if texts is None:
-        texts = sample_clause_texts(Path(vlc_dir or ROOT.parent / "shared" / "vlc"), limit)
-    texts = list(texts)
-    figures: dict[str, Any] = {"clauses": len(texts), "models": {}}
+def corpus_clause_texts(corpus_dir: Path) -> tuple[list[str], list[str]]:
+    """(texts, languages) of every clause of a corpus as the index embeds them (the mixed-language sample)."""
+    from indexer.embed import passage_text
+    from indexer.pipeline import corpus_files, ingest_file
+
+    texts, languages = [], []
+    for path in corpus_files(Path(corpus_dir)):
+        for clause in ingest_file(path, Path(corpus_dir)).clauses:
+            texts.append(passage_text(clause.headings, clause.clean_text or clause.text))
+            languages.append(clause.language)
+    return texts, languages
+
+
+def _throughput(model_names: Sequence[str], texts: list[str], languages: list[str], batch_size: int) -> dict[str, Any]:
+    from indexer.embed import Encoder
+
+    figures: dict[str, Any] = {"clauses": len(texts), "languages": dict(sorted(
+        {language: languages.count(language) for language in set(languages)}.items())), "models": {}}
     for name in model_names:
-        model = load_encoder(name)
-        model.encode(texts[:32], batch_size=batch_size)  # warm-up
+        encoder = Encoder(name)
+        encoder.encode_passages(texts[:32], batch_size, languages=languages[:32])  # loading is not encoding
+        encoder.encode_passages(["warm-up"], languages=["en"])  # a routed model's other encoder too
         started = time.perf_counter()
-        model.encode(texts, batch_size=batch_size, show_progress_bar=False)
+        encoder.encode_passages(texts, batch_size, languages=languages)
         seconds = time.perf_counter() - started
         figures["models"][name] = {"seconds": round(seconds, 3), "clauses_per_s": round(len(texts) / seconds, 1)}
     base = figures["models"][model_names[0]]["clauses_per_s"]
     for name in model_names:
         figures["models"][name]["x_vs_" + model_names[0]] = round(figures["models"][name]["clauses_per_s"] / base, 2)
+    return figures
+
+
+def bench_encode(
+    model_names: Sequence[str] = ("minilm", ROUTED_MODEL, SHIPPED_MODEL),
+    texts: Sequence[str] | None = None,
+    *,
+    vlc_dir: Path | None = None,
+    corpus_dir: Path | None = None,
+    limit: int = 1000,
+    batch_size: int = 64,
+) -> dict[str, Any]:
+    """Encode throughput (clauses/s) per model on this machine through the index's own encoder, and each
+    model's ratio to the first: on `limit` Vietnamese VLC clauses, and (with `corpus_dir`) on every clause of
+    a mixed-language corpus, where a routed model encodes the English clauses with MiniLM."""
+    if texts is None:
+        texts = sample_clause_texts(Path(vlc_dir or ROOT.parent / "shared" / "vlc"), limit)
+    texts = list(texts)
+    figures = _throughput(model_names, texts, ["vi"] * len(texts), batch_size)
+    if corpus_dir is not None:
+        mixed_texts, mixed_languages = corpus_clause_texts(Path(corpus_dir))
+        figures["mixed_corpus"] = {"corpus": str(corpus_dir),
+                                   **_throughput(model_names, mixed_texts, mixed_languages, batch_size)}
     return figures
 
 
@@ -717,27 +747,37 @@ def compare_encoders(
     vlc_dir: Path = ROOT.parent / "shared" / "vlc",
     eval_dir: Path = ROOT.parent / "shared" / "eval",
     work_dir: Path = ROOT / ".lexvn" / "compare-encoders",
-    models: Sequence[str] = ("minilm", SHIPPED_MODEL),
-    vlc_budget_bytes: int = VLC_SUBSET_BYTES,
+    models: Sequence[str] = ("minilm", ROUTED_MODEL, SHIPPED_MODEL),
+    vlc_budget_bytes: int | None = VLC_SUBSET_BYTES,
     progress: bool = False,
 ) -> dict[str, Any]:
     """Issue 7's measurement in one run: each model, dense-only and hybrid, on the seed set and the VLC
-    title set (on the `vlc_subset` laws and the queries whose targets lie in them), plus encode throughput."""
+    title set, plus encode throughput; the first model is the baseline, the second the candidate default.
+
+    `vlc_budget_bytes=None` measures the whole VLC title set over all of ../shared/vlc (MiniLM alone then
+    encodes ~122k clauses: about an hour here; indexes under `work_dir` are reused while current), else
+    the `vlc_subset` laws and the queries whose targets lie in them."""
     work_dir = Path(work_dir)
-    subset_dir = work_dir / "vlc-subset"
-    subset_dir.mkdir(parents=True, exist_ok=True)
-    subset = vlc_subset(vlc_dir, eval_dir / "vlc_title_queries.jsonl", vlc_budget_bytes)
-    for path in subset:
-        target = subset_dir / path.name
-        if not target.exists():
-            target.write_bytes(path.read_bytes())
+    if vlc_budget_bytes is None:
+        vlc_corpus, keep_docs, vlc_name = Path(vlc_dir), None, "vlc-full"
+        vlc_set: dict[str, Any] = {"set": "all of ../shared/vlc, all title queries"}
+    else:
+        vlc_corpus, vlc_name = work_dir / "vlc-subset", "vlc"
+        vlc_corpus.mkdir(parents=True, exist_ok=True)
+        subset = vlc_subset(vlc_dir, eval_dir / "vlc_title_queries.jsonl", vlc_budget_bytes)
+        for path in subset:
+            target = vlc_corpus / path.name
+            if not target.exists():
+                target.write_bytes(path.read_bytes())
+        keep_docs = {p.stem for p in subset}
+        vlc_set = {"set": "subset", "budget_bytes": vlc_budget_bytes, "documents": sorted(keep_docs)}
     table: dict[str, Any] = {
-        "vlc_subset": {"budget_bytes": vlc_budget_bytes, "documents": [p.stem for p in subset]},
+        "vlc_set": vlc_set,
         "seed": _measure("seed", Path(corpus_dir), eval_dir / "seed_queries.jsonl", work_dir, models, None, progress),
-        "vlc": _measure("vlc", subset_dir, eval_dir / "vlc_title_queries.jsonl", work_dir, models,
-                        {p.stem for p in subset}, progress),
+        "vlc": _measure(vlc_name, vlc_corpus, eval_dir / "vlc_title_queries.jsonl", work_dir, models, keep_docs,
+                        progress),
     }
-    table["throughput"] = bench_encode(models, vlc_dir=vlc_dir)
+    table["throughput"] = bench_encode(models, vlc_dir=vlc_dir, corpus_dir=corpus_dir)
     table["decision"] = decide(table, models[0], models[1])
     return table
 
@@ -750,6 +790,20 @@ def format_table(table: dict[str, Any]) -> str:
             if isinstance(row, dict):
                 lines.append(f"| {dataset} ({table[dataset]['queries']} q) | {model} | {row['dense']['recall@10']} | "
                              f"{row['dense']['mrr@10']} | {row['hybrid']['recall@10']} | {row['hybrid']['mrr@10']} |")
-    for model, speed in table["throughput"]["models"].items():
-        lines.append(f"\nencode {model}: {speed['clauses_per_s']} clauses/s")
+    throughput = table["throughput"]
+    lines += ["", "| encode throughput | " + " | ".join(throughput["models"]) + " |",
+              "|---|" + "---|" * len(throughput["models"])]
+    samples = [(f"{throughput['clauses']} VLC clauses (vi)", throughput)]
+    if "mixed_corpus" in throughput:
+        mixed = throughput["mixed_corpus"]
+        counts = ", ".join(f"{n} {language}" for language, n in mixed["languages"].items())
+        samples.append((f"seed corpus, {mixed['clauses']} clauses ({counts})", mixed))
+    for label, sample in samples:
+        lines.append(f"| {label} | " + " | ".join(
+            f"{row['clauses_per_s']} clauses/s ({row[next(k for k in row if k.startswith('x_vs_'))]}×)"
+            for row in sample["models"].values()) + " |")
+    decision = table.get("decision")
+    if decision:
+        lines += ["", "| rule | holds |", "|---|---|"]
+        lines += [f"| {rule} | {'yes' if held else 'no'} |" for rule, held in decision["checks"].items()]
     return "\n".join(lines)
