@@ -50,6 +50,7 @@ def wait_range() -> tuple[float, float]:
 
 
 if "locust" in sys.modules:  # loaded as a locustfile
+    import gevent
     from locust import HttpUser, between, task
 
     QUERIES = load_queries(Path(os.environ.get(ENV_QUERIES, SEED_QUERIES)))
@@ -58,6 +59,12 @@ if "locust" in sys.modules:  # loaded as a locustfile
         """A reader sending one hybrid query, reading the answer, then sending the next."""
 
         wait_time = between(*wait_range())
+
+        def on_start(self) -> None:
+            # Readers arrive at random moments, not all in the same millisecond: without this, locust's
+            # 20 users fire their first query together and the queue that one artificial burst builds
+            # (10 queries per worker) is most of the p99.
+            gevent.sleep(random.uniform(0.0, wait_range()[1]))
 
         @task
         def hybrid_search(self) -> None:
