@@ -43,6 +43,7 @@ def _sections(vlc: Path, work: Path, seconds: int) -> list[tuple[str, str, str, 
 
 
 def run_section(module: str, function: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    run_at = time.strftime("%Y-%m-%d %H:%M:%S")
     started = time.perf_counter()
     try:
         result = getattr(importlib.import_module(module), function)(**kwargs)
@@ -50,7 +51,7 @@ def run_section(module: str, function: str, kwargs: dict[str, Any]) -> dict[str,
     except Exception as error:  # a failing section is reported, the others still run
         result = {"error": f"{type(error).__name__}: {error}", "traceback": traceback.format_exc(limit=5)}
         status = "error"
-    return {"status": status, "seconds": round(time.perf_counter() - started, 2), "result": result}
+    return {"status": status, "run_at": run_at, "seconds": round(time.perf_counter() - started, 2), "result": result}
 
 
 def to_markdown(report: dict[str, Any]) -> str:
@@ -62,7 +63,8 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
     ]
     for title, section in report["sections"].items():
-        lines += [f"## {title}", "", f"status: {section['status']}, {section['seconds']} s", "", "```json",
+        run_at = f", run {section['run_at']}" if section.get("run_at") else ""
+        lines += [f"## {title}", "", f"status: {section['status']}, {section['seconds']} s{run_at}", "", "```json",
                   json.dumps(section["result"], ensure_ascii=False, indent=2, default=str), "```", ""]
     return "\n".join(lines)
 
@@ -81,12 +83,21 @@ def main(argv: list[str] | None = None) -> int:
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "sections": {},
     }
-    for title, module, function, kwargs in _sections(args.vlc, args.work, args.seconds):
+    previous = args.out / "report.json"
+    if args.only and previous.is_file():  # re-running some sections keeps the others' last figures
+        kept = json.loads(previous.read_text(encoding="utf-8"))
+        report["started"] = f"{kept.get('started')}; sections re-run {report['started']}"
+        report["sections"] = kept.get("sections", {})
+    sections = _sections(args.vlc, args.work, args.seconds)
+    for title, module, function, kwargs in sections:
         if args.only and not any(word in function for word in args.only):
             continue
         print(f"[bench] {title} …", file=sys.stderr, flush=True)
         report["sections"][title] = run_section(module, function, kwargs)
         print(f"[bench] {title}: {report['sections'][title]['status']}", file=sys.stderr, flush=True)
+    order = [title for title, *_ in sections]
+    report["sections"] = dict(sorted(report["sections"].items(),
+                                     key=lambda item: order.index(item[0]) if item[0] in order else len(order)))
 
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str))
