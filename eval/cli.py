@@ -144,6 +144,7 @@ def eval_command(
         from search import Searcher
 
         searcher = Searcher.open(index)
+        searcher.warm_up()  # ms/query in the report is per query, not the encoder's and underthesea's loading
         modes = parse_modes(mode, searcher.has_dense and need_dense)
         info["clauses"] = searcher.clause_count
         info["dense_model"] = (searcher.manifest.get("dense") or {}).get("model")
