@@ -31,9 +31,11 @@ import numpy as np
 from indexer import manifest as mf
 from indexer.embed import (
     Encoder,
+    ModelNotFound,
     build_faiss,
     default_model_name,
     load_faiss,
+    model_fingerprint,
     passage_text,
     save_faiss,
     stored_vectors,
@@ -135,7 +137,8 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
                         clause_counts=counts,
                         resolved={d.source: [r.resolved_doc_id for r in d.references] for d in documents})
     built_model = (manifest.model or {}).get("name")
-    if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file():
+    if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file() \
+            and not model_changed(manifest.model):
         previous.faiss = load_faiss(directory / FAISS_FILE)
         vectors = stored_vectors(previous.faiss)
         start = 0
@@ -479,6 +482,17 @@ def _write_report(build_dir: Path, report: IngestReport) -> str:
     return text
 
 
+def model_changed(built: dict[str, Any] | None) -> bool:
+    """Whether the model an index was built with has other weights now than then (same name, new files).
+    Indexes written before fingerprints were recorded are trusted."""
+    if not built or not built.get("fingerprint"):
+        return False
+    try:
+        return model_fingerprint(built["name"]) != built["fingerprint"]
+    except ModelNotFound:
+        return True
+
+
 def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense: bool = False,
                     model: str | None = None) -> str | None:
     """Why the live index at `index_dir` does not reflect `corpus_dir` (None when it does).
@@ -498,6 +512,8 @@ def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense
         return "index has no dense vectors"
     if need_dense and model is not None and manifest.model.get("name") != model:
         return f"index was built with model {manifest.model.get('name')}, not {model}"
+    if need_dense and model_changed(manifest.model):
+        return f"model {manifest.model.get('name')} has other weights than when the index was built"
     indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
     current = {pipeline.source_of(path, Path(corpus_dir)): file_hash(path)
                for path in pipeline.corpus_files(Path(corpus_dir))}
@@ -672,7 +688,8 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         save_faiss(index, build_dir / FAISS_FILE)
         timings["faiss"] = time.perf_counter() - mark
         model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
-                      "prompts": encoder.spec.prompts, "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded}
+                      "fingerprint": model_fingerprint(encoder.name), "prompts": encoder.spec.prompts,
+                      "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded}
 
     mark = time.perf_counter()
     _write_documents(build_dir, documents, previous)

@@ -14,6 +14,8 @@ up to HNSW_THRESHOLD vectors and HNSW beyond, where exact search stops being int
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 import os
 import threading
@@ -92,6 +94,34 @@ def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...], dict[str, st
     if "e5" in path.name.lower():
         return dict(E5_PROMPTS), ("*",), {}
     return {}, ("*",), {}
+
+
+# Files that document a model without changing its vectors: editing them must not invalidate indexes.
+UNFINGERPRINTED = frozenset({"README.md", "evaluation.json", "training_report.json"})
+
+
+def model_fingerprint(name: str | None) -> str:
+    """A hash of what makes a model's vectors (its files' contents; a routed model's sub-models), so an
+    index built with other weights under the same name is known to be stale."""
+    spec = model_spec(name)
+    if spec.route:
+        parts = [f"{language}={model_fingerprint(model)}" for language, model in spec.route.items()]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+    files = sorted(p for p in spec.path.rglob("*") if p.is_file() and p.name not in UNFINGERPRINTED)
+    signature = tuple((str(p.relative_to(spec.path)), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+    return _content_hash(str(spec.path), signature)
+
+
+@functools.lru_cache(maxsize=32)
+def _content_hash(root: str, signature: tuple[tuple[str, int, int], ...]) -> str:
+    """sha256 over the files' names and contents; cached while their sizes and times are unchanged."""
+    digest = hashlib.sha256()
+    for relative, _size, _mtime in signature:
+        digest.update(relative.encode() + b"\0")
+        with open(Path(root) / relative, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:16]
 
 
 def passage_text(headings: list[str], clean_text: str) -> str:

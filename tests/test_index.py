@@ -245,3 +245,31 @@ def test_hnsw_update_keeps_the_graph_and_finds_what_a_rebuild_finds(small_corpus
         assert len(got) == 10
     # the vectors reused by position are the ones a fresh build stores there
     assert np.allclose(embed.stored_vectors(ours.dense.index), embed.stored_vectors(fresh.dense.index), atol=1e-4)
+
+
+def test_retrained_weights_under_the_same_name_make_the_index_stale(small_corpus: Path, tmp_path: Path):
+    """An index remembers a fingerprint of its model's files: new weights under the same name or path are
+    re-encoded, not silently mixed with the old vectors; editing the model card changes nothing."""
+    from safetensors.numpy import load_file, save_file
+
+    from indexer.build import index_staleness
+
+    model_dir = tmp_path / "my-model"
+    shutil.copytree(resolve_model("lexvn-static-vi")[0], model_dir)
+    index_dir = tmp_path / "index"
+    first = build_index(small_corpus, index_dir, dense=True, model=str(model_dir), progress=False)
+    assert first["model"]["fingerprint"] and first["model"]["encoded"] == first["counts"]["clauses"]
+    assert index_staleness(small_corpus, index_dir, need_dense=True, model=str(model_dir)) is None
+
+    (model_dir / "README.md").write_text("edited card\n", encoding="utf-8")
+    assert index_staleness(small_corpus, index_dir, need_dense=True, model=str(model_dir)) is None
+
+    weights = load_file(str(model_dir / "model.safetensors"))
+    save_file({name: (array * 0.5 + 0.01).astype(array.dtype) for name, array in weights.items()},
+              str(model_dir / "model.safetensors"))
+    reason = index_staleness(small_corpus, index_dir, need_dense=True, model=str(model_dir))
+    assert reason is not None and "other weights" in reason
+    second = build_index(small_corpus, index_dir, dense=True, model=str(model_dir), progress=False)
+    assert second["model"]["encoded"] == second["counts"]["clauses"]
+    assert second["model"]["fingerprint"] != first["model"]["fingerprint"]
+    assert index_staleness(small_corpus, index_dir, need_dense=True, model=str(model_dir)) is None
