@@ -136,6 +136,7 @@ class Encoder:
     def __init__(self, name: str | None = None) -> None:
         self.spec = model_spec(name)
         self._model: Any = None
+        self._dimension: int | None = None
         self._lock = threading.Lock()
         self._routes = {language: Encoder(model) for language, model in self.spec.route.items()}
         if any(encoder._routes for encoder in self._routes.values()):
@@ -168,11 +169,15 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        if self._routes:
-            return max(encoder.dimension for encoder in self._routes.values())
-        model = self._load()
-        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
-        return int(getter())
+        """Vector width (a routed model's widest); computed once, since `_padded` asks on every query."""
+        if self._dimension is None:
+            if self._routes:
+                self._dimension = max(encoder.dimension for encoder in self._routes.values())
+            else:
+                model = self._load()
+                getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+                self._dimension = int(getter())
+        return self._dimension
 
     def _padded(self, vectors: np.ndarray) -> np.ndarray:
         """Zero-padded to this (routed) model's dimension; norms and same-space inner products unchanged."""

@@ -54,10 +54,10 @@ def compare_encoders_command(
     """Measure encoders in one run with the evaluation harness (issue 7's rule for the default model)."""
     import json
 
-    from indexer.train_encoder import compare_encoders, format_table
+    from indexer.train_encoder import VLC_SUBSET_BYTES, compare_encoders, format_table
 
     table = compare_encoders(models=tuple(m.strip() for m in models.split(",") if m.strip()), work_dir=work_dir,
-                             vlc_budget_bytes=None if full_vlc else 600_000, progress=True)
+                             vlc_budget_bytes=None if full_vlc else VLC_SUBSET_BYTES, progress=True)
     text = format_table(table)
     typer.echo(text)
     if out is not None:

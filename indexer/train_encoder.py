@@ -25,6 +25,7 @@ import re
 import sys
 import time
 import unicodedata
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -629,8 +630,8 @@ def corpus_clause_texts(corpus_dir: Path) -> tuple[list[str], list[str]]:
 def _throughput(model_names: Sequence[str], texts: list[str], languages: list[str], batch_size: int) -> dict[str, Any]:
     from indexer.embed import Encoder
 
-    figures: dict[str, Any] = {"clauses": len(texts), "languages": dict(sorted(
-        {language: languages.count(language) for language in set(languages)}.items())), "models": {}}
+    figures: dict[str, Any] = {"clauses": len(texts), "languages": dict(sorted(Counter(languages).items())),
+                               "models": {}}
     for name in model_names:
         encoder = Encoder(name)
         encoder.encode_passages(texts[:32], batch_size, languages=languages[:32])  # loading is not encoding

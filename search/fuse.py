@@ -42,8 +42,8 @@ def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf
     being out of a signal's reach neither rewards nor penalises a clause that BM25 found.
     """
     fused: dict[int, float] = {}
-    present = {signal: weights.get(signal, 0.0) for signal, positions in rankings.items() if len(positions)}
-    present = {signal: weight for signal, weight in present.items() if weight}
+    present = {signal: weights[signal] for signal, positions in rankings.items()
+               if len(positions) and weights.get(signal, 0.0)}
     for signal, weight in present.items():
         for rank, position in enumerate(rankings[signal].tolist(), start=1):
             fused[position] = fused.get(position, 0.0) + weight / (rrf_k + rank)

@@ -62,9 +62,8 @@ SECTION_KINDS = HEADING_KINDS - {"dieu"}
 
 def bare_section_headings(clauses: list[Clause], lead: np.ndarray) -> np.ndarray:
     """Positions of section headings (Phần, Chương, Mục, roman parts) that are bare titles over content."""
-    positions = np.arange(len(clauses))
     return np.array([clause.kind in SECTION_KINDS and lead[position] != position
-                     for position, clause in zip(positions, clauses, strict=True)], dtype=bool)
+                     for position, clause in enumerate(clauses)], dtype=bool)
 
 
 def lead_clauses(clauses: list[Clause]) -> np.ndarray:
@@ -133,13 +132,16 @@ class Searcher:
             raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
                                       f"{len(self._clauses)} clauses; rebuild it with `lexvn index`")
         self.dense = DenseRetriever(directory, manifest.model) if manifest.model else None
-        # Per language, which clauses are in it: a dense signal that is not cross-lingual compares a query
-        # only with clauses of the query's language (None: every clause is).
+        # Per query language (detect_language gives "vi" or "en"), the clauses in it and the others: a dense
+        # signal that is not cross-lingual compares a query only with the former (None: every clause is).
         self._same_language: dict[str, np.ndarray | None] = {}
+        self._other_language: dict[str, np.ndarray] = {}
         clause_languages = np.array([clause.language for clause in self._clauses], dtype=object)
         for language in set(clause_languages.tolist()) | {"vi", "en"}:
             same = clause_languages == language
             self._same_language[language] = None if same.all() else same
+            if not same.all():
+                self._other_language[language] = ~same
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------ opening
@@ -273,14 +275,14 @@ class Searcher:
         languages = (self._manifest.model or {}).get("languages", ["*"])
         covered = "*" in languages or parsed.language in languages
         dense_weight = weights.dense if covered else weights.dense_other_language
-        same = self._same_language.get(parsed.language, np.zeros(len(self._clauses), dtype=bool))
+        same = self._same_language[parsed.language]
         # Signals that cannot judge clauses of another language than the query's (see weighted_rrf).
-        blind: dict[str, np.ndarray] = {} if same is None else {"phrase": ~same}
+        blind: dict[str, np.ndarray] = {} if same is None else {"phrase": self._other_language[parsed.language]}
         if self.dense is not None and (mode == "dense" or (mode == "hybrid" and dense_weight)):
             dense_mask = mask
             if same is not None and not self.dense.encoder.cross_lingual:
                 dense_mask = same if mask is None else (mask & same)
-                blind["dense"] = ~same
+                blind["dense"] = blind["phrase"]
             positions, values = self.dense.search(parsed.text, depth, dense_mask, parsed.language)
             rankings["dense"] = positions
             signal_scores["dense"] = dict(zip(positions.tolist(), values.tolist(), strict=True))

@@ -18,6 +18,14 @@ SEED_QUERIES = SHARED / "eval" / "seed_queries.jsonl"
 VLC = SHARED / "vlc"
 
 
+def vlc_laws(step: int = 1) -> list[Path]:
+    """Every `step`-th law of ../shared/vlc in name order; the calling test is skipped when there are none."""
+    laws = sorted(VLC.glob("*.txt"))[::step] if VLC.is_dir() else []
+    if not laws:
+        pytest.skip("../shared/vlc not available")
+    return laws
+
+
 @pytest.fixture(scope="session")
 def corpus_dir() -> Path:
     return CORPUS

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import CORPUS, VLC
+from conftest import CORPUS, VLC, vlc_laws
 
 from indexer.clean import clean_text
 from indexer.metadata import apply_sidecar, extract_metadata, load_sidecar
@@ -82,9 +82,7 @@ def test_laws_header() -> None:
 
 @pytest.mark.slow
 def test_every_law_has_type_number_and_date() -> None:
-    laws = sorted(VLC.glob("*.txt"))
-    if not laws:
-        pytest.skip("../shared/vlc not available")
+    laws = vlc_laws()
     missing = []
     for law in laws:
         meta = meta_of(law)
@@ -131,9 +129,7 @@ def test_every_law_title_is_whole_and_cited() -> None:
 
     from indexer.pipeline import ingest_file
 
-    laws = sorted(VLC.glob("*.txt"))
-    if not laws:
-        pytest.skip("../shared/vlc not available")
+    laws = vlc_laws()
     bad = []
     for law in laws:
         document = ingest_file(law, VLC)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import CORPUS, VLC
+from conftest import CORPUS, vlc_laws
 
 from indexer.clean import clean_text
 from indexer.repair import build_syllable_lexicon, find_glyph_loss, is_syllable_shape, syllable_lexicon
@@ -99,8 +99,5 @@ def test_lexicon_is_the_shipped_derivation_of_underthesea() -> None:
 
 @pytest.mark.slow
 def test_laws_are_not_touched() -> None:
-    laws = sorted(VLC.glob("*.txt"))[::40] if VLC.is_dir() else []
-    if not laws:
-        pytest.skip("../shared/vlc not available")
-    for law in laws:
+    for law in vlc_laws(step=40):
         assert clean_text(law.read_text("utf-8")).repairs == [], law.name
