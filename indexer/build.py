@@ -34,6 +34,7 @@ from indexer.embed import (
     ModelNotFound,
     build_faiss,
     default_model_name,
+    graph_parameters,
     load_faiss,
     model_fingerprint,
     passage_text,
@@ -146,6 +147,8 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
             previous.vector_starts[doc.doc_id] = start
             previous.vectors[doc.doc_id] = vectors[start : start + counts[doc.source]]
             start += counts[doc.source]
+        if graph_outdated(manifest.model):  # vectors are reused, the graph is built anew
+            previous.faiss = None
     return previous
 
 
@@ -493,6 +496,11 @@ def model_changed(built: dict[str, Any] | None) -> bool:
         return True
 
 
+def graph_outdated(built: dict[str, Any] | None) -> bool:
+    """Whether an index's HNSW graph was built with other parameters than the current ones."""
+    return bool(built) and built.get("faiss") == "hnsw" and built.get("graph") != graph_parameters()
+
+
 def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense: bool = False,
                     model: str | None = None) -> str | None:
     """Why the live index at `index_dir` does not reflect `corpus_dir` (None when it does).
@@ -514,6 +522,8 @@ def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense
         return f"index was built with model {manifest.model.get('name')}, not {model}"
     if need_dense and model_changed(manifest.model):
         return f"model {manifest.model.get('name')} has other weights than when the index was built"
+    if need_dense and graph_outdated(manifest.model):
+        return "its HNSW graph was built with older parameters (vectors are kept, the graph is rebuilt)"
     indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
     current = {pipeline.source_of(path, Path(corpus_dir)): file_hash(path)
                for path in pipeline.corpus_files(Path(corpus_dir))}
@@ -689,7 +699,8 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         timings["faiss"] = time.perf_counter() - mark
         model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
                       "fingerprint": model_fingerprint(encoder.name), "prompts": encoder.spec.prompts,
-                      "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded}
+                      "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded,
+                      **({"graph": graph_parameters()} if kind == "hnsw" else {})}
 
     mark = time.perf_counter()
     _write_documents(build_dir, documents, previous)

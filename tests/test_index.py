@@ -247,6 +247,27 @@ def test_hnsw_update_keeps_the_graph_and_finds_what_a_rebuild_finds(small_corpus
     assert np.allclose(embed.stored_vectors(ours.dense.index), embed.stored_vectors(fresh.dense.index), atol=1e-4)
 
 
+def test_new_graph_parameters_rebuild_the_graph_and_keep_the_vectors(small_corpus: Path, tmp_path: Path,
+                                                                      monkeypatch):
+    """An HNSW graph built with other parameters (older, lower-recall ones) is stale; the rebuild re-encodes
+    nothing and records the new parameters."""
+    from indexer import embed
+    from indexer.build import index_staleness
+
+    monkeypatch.setattr(embed, "HNSW_THRESHOLD", 0)
+    monkeypatch.setattr(embed, "HNSW_EF_CONSTRUCTION", 40)
+    index_dir = tmp_path / "index"
+    first = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert first["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 40}
+    assert index_staleness(small_corpus, index_dir, need_dense=True) is None
+    monkeypatch.setattr(embed, "HNSW_EF_CONSTRUCTION", 400)
+    assert "HNSW graph" in index_staleness(small_corpus, index_dir, need_dense=True)
+    second = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert second["model"]["encoded"] == 0
+    assert second["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 400}
+    assert index_staleness(small_corpus, index_dir, need_dense=True) is None
+
+
 def test_retrained_weights_under_the_same_name_make_the_index_stale(small_corpus: Path, tmp_path: Path):
     """An index remembers a fingerprint of its model's files: new weights under the same name or path are
     re-encoded, not silently mixed with the old vectors; editing the model card changes nothing."""
