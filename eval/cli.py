@@ -162,5 +162,27 @@ def eval_command(
     _print_summary(result, paths)
 
 
+def title_queries_command(
+    corpus: Annotated[Path, typer.Option("--corpus", help="folder of legal texts, e.g. ../shared/vlc")],
+    out: Annotated[Path, typer.Option("--out", help="JSONL file to write")],
+    exclude: Annotated[list[Path] | None, typer.Option(
+        "--exclude", help="query files whose articles are not drawn again (the evaluation set)")] = None,
+    count: Annotated[int, typer.Option("--count", min=1)] = 600,
+    seed: Annotated[int, typer.Option("--seed")] = 7,
+    prefix: Annotated[str, typer.Option("--prefix", help="query id prefix")] = "d",
+) -> None:
+    """Draw known-item title queries (a development split) from a corpus's articles."""
+    from eval.title_queries import title_queries, write_queries
+    from indexer.train_encoder import load_documents
+
+    missing = [p for p in exclude or [] if not p.is_file()]
+    if missing:
+        raise typer.BadParameter(f"query file(s) not found: {', '.join(map(str, missing))}")
+    queries = title_queries(load_documents(corpus), exclude or [], count, seed, prefix)
+    write_queries(queries, out)
+    typer.echo(f"{len(queries)} title queries written to {out}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
+    app.command("title-queries")(title_queries_command)

@@ -41,9 +41,21 @@ def text_key(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+# A word that can be a Vietnamese syllable typed without its marks ("cho", "vay", "nguoi"): onset, one to
+# three vowels, coda. English words rarely fit ("public", "law", "budget", "state" do not).
+UNMARKED_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
+# Upper-case abbreviations and codes ("NQ", "TW", "UBND") say nothing about the language around them.
+ABBREVIATION = re.compile(r"[A-Z]{1,5}")
+
+
 def detect_language(text: str) -> str:
-    """'vi' when the text carries Vietnamese letters, else 'en' (used for queries only)."""
-    return "vi" if VIETNAMESE_LETTERS.search(text) else "en"
+    """'vi' when the text carries Vietnamese letters, or when every word could be a Vietnamese syllable typed
+    without marks ("Cho vay", "bao ve moi truong"); else 'en' (used for queries only)."""
+    if VIETNAMESE_LETTERS.search(text):
+        return "vi"
+    words = [word for word in SYLLABLE.findall(text) if not ABBREVIATION.fullmatch(word)
+             and not any(ch.isdigit() for ch in word)]
+    return "vi" if words and all(UNMARKED_SYLLABLE.fullmatch(word.lower()) for word in words) else "en"
 
 
 def syllables(text: str) -> list[str]:

@@ -9,7 +9,11 @@ from typing import Annotated
 
 import typer
 
-DEFAULT_HOLDOUT = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "vlc_title_queries.jsonl"
+ROOT = Path(__file__).resolve().parent.parent
+# The evaluation set, and the development split that training settings are chosen on (eval/title_queries.py):
+# neither set's articles are trained on.
+DEFAULT_HOLDOUT = (ROOT.parent / "shared" / "eval" / "vlc_title_queries.jsonl",
+                   ROOT / "eval" / "dev" / "vlc_dev_title_queries.jsonl")
 
 
 def train_encoder_command(
@@ -23,7 +27,7 @@ def train_encoder_command(
     learning_rate: Annotated[float, typer.Option("--lr")] = 0.02,
     holdout: Annotated[list[Path] | None, typer.Option(
         "--holdout", help="query files whose target articles are never trained on "
-        "(default ../shared/eval/vlc_title_queries.jsonl)")] = None,
+        "(default ../shared/eval/vlc_title_queries.jsonl and eval/dev/vlc_dev_title_queries.jsonl)")] = None,
     hard_negatives: Annotated[bool, typer.Option("--hard-negatives/--no-hard-negatives")] = True,
     progress: Annotated[bool, typer.Option("--progress/--quiet")] = True,
 ) -> None:
@@ -32,7 +36,7 @@ def train_encoder_command(
 
     config = TrainConfig(seed=seed, epochs=epochs, batch_size=batch_size, dim=dim, vocab_size=vocab_size,
                          learning_rate=learning_rate, hard_negatives=hard_negatives)
-    files = holdout if holdout is not None else [DEFAULT_HOLDOUT]
+    files = holdout if holdout is not None else list(DEFAULT_HOLDOUT)
     missing = [p for p in files if not p.is_file()]
     if missing:
         raise typer.BadParameter(f"hold-out query file(s) not found: {', '.join(map(str, missing))}")
