@@ -20,7 +20,7 @@ def train_encoder_command(
     corpus: Annotated[Path, typer.Option("--corpus", help="folder of legal texts, e.g. ../shared/vlc")],
     out: Annotated[Path, typer.Option("--out", help="where to save the sentence-transformers model")],
     seed: Annotated[int, typer.Option("--seed")] = 13,
-    epochs: Annotated[int, typer.Option("--epochs")] = 1,
+    epochs: Annotated[int, typer.Option("--epochs")] = 4,
     batch_size: Annotated[int, typer.Option("--batch-size")] = 256,
     dim: Annotated[int, typer.Option("--dim", help="embedding dimension")] = 256,
     vocab_size: Annotated[int, typer.Option("--vocab-size", help="BPE pieces (size ≈ pieces × dim × 4 bytes)")] = 20000,
@@ -29,13 +29,15 @@ def train_encoder_command(
         "--holdout", help="query files whose target articles are never trained on "
         "(default ../shared/eval/vlc_title_queries.jsonl and eval/dev/vlc_dev_title_queries.jsonl)")] = None,
     hard_negatives: Annotated[bool, typer.Option("--hard-negatives/--no-hard-negatives")] = True,
+    sif_a: Annotated[float, typer.Option("--sif-a", help="token weight a/(a+p(token)) after training; 0: off")] = 1e-2,
     progress: Annotated[bool, typer.Option("--progress/--quiet")] = True,
 ) -> None:
     """Train a StaticEmbedding encoder on pairs mined from document structure, with BM25 hard negatives."""
     from indexer.train_encoder import TrainConfig, train_encoder
 
     config = TrainConfig(seed=seed, epochs=epochs, batch_size=batch_size, dim=dim, vocab_size=vocab_size,
-                         learning_rate=learning_rate, hard_negatives=hard_negatives)
+                         learning_rate=learning_rate, hard_negatives=hard_negatives,
+                         sif_a=sif_a or None)
     files = holdout if holdout is not None else list(DEFAULT_HOLDOUT)
     missing = [p for p in files if not p.is_file()]
     if missing:

@@ -86,7 +86,7 @@ def skeleton(text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class TrainConfig:
     seed: int = 13
-    epochs: int = 1  # the shipped model; a second epoch costs ~8 min on 2 shared cores
+    epochs: int = 4  # chosen on the dev split (eval/dev): 1 → dense R@10 0.933, 4 → 0.953
     batch_size: int = 256
     learning_rate: float = 0.02
     dim: int = 256
@@ -96,6 +96,10 @@ class TrainConfig:
     hard_negatives: bool = True
     lsa_init: bool = True
     max_pairs_per_kind: int | None = None  # cap for quick runs (tests)
+    # After training, token vectors are scaled by a / (a + p(token)) (smooth inverse frequency, Arora et al.
+    # 2017, as model2vec does): frequent pieces ("quy định", "của") weigh less in the mean. Chosen on the dev
+    # split: none → dense R@10 0.953 / MRR 0.780, 1e-2 → 0.962 / 0.795, 1e-3 → 0.960 / 0.741. None: off.
+    sif_a: float | None = 1e-2
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,6 +360,15 @@ def lsa_vectors(token_ids: Sequence[Sequence[int]], vocab_size: int, dim: int, s
     return np.ascontiguousarray(vectors)
 
 
+def sif_weights(token_ids: Sequence[Sequence[int]], vocab_size: int, a: float):
+    """Per token, a / (a + p(token)) with p the token's share of all tokens in `token_ids`."""
+    import numpy as np
+
+    counts = np.bincount([t for ids in token_ids for t in ids], minlength=vocab_size).astype(np.float64)
+    share = counts / max(counts.sum(), 1.0)
+    return (a / (a + share)).astype(np.float32)
+
+
 # --------------------------------------------------------------------------------------------- training
 
 
@@ -405,6 +418,7 @@ def train_model(
     init_texts: Sequence[str],
     progress: bool = True,
     report: TrainReport | None = None,
+    frequency_texts: Sequence[str] | None = None,
 ):
     """Train a StaticEmbedding with MultipleNegativesRankingLoss; returns the SentenceTransformer."""
     import numpy as np
@@ -451,6 +465,10 @@ def train_model(
                 bar.set_postfix(loss=f"{last_loss:.3f}")
                 bar.update()
     static.eval()
+    if config.sif_a is not None:
+        weights = sif_weights(encode_ids(tokenizer, frequency_texts or init_texts, 100_000), vocab, config.sif_a)
+        with torch.no_grad():
+            static.embedding.weight.mul_(torch.from_numpy(weights)[:, None])
     torch.use_deterministic_algorithms(False)
     if report is not None:
         report.steps, report.final_loss = total, round(last_loss, 4)
@@ -510,7 +528,10 @@ def train_encoder(
     _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
 
     clock = time.perf_counter()
-    model = train_model(pairs, negatives, tokenizer, config, tokenizer_texts, progress, report)
+    # Token frequencies for the SIF weights, over texts shaped as the index embeds them (indexer.embed.passage_text:
+    # "Điều N. title" above each khoản), so pieces every passage repeats ("điều", its number) weigh less.
+    passages = [f"{a.heading}\n{part}" for a in articles for part in (a.clauses or (a.body,))]
+    model = train_model(pairs, negatives, tokenizer, config, tokenizer_texts, progress, report, passages)
     report.seconds["train"] = round(time.perf_counter() - clock, 1)
 
     out_dir = Path(out_dir)
@@ -562,9 +583,31 @@ Steps: {report.steps}, final batch loss {report.final_loss}. Time (s, 2 shared C
 
 ## Held-out set
 
-{report.held_out_articles} articles left out of every pair and of the tokenizer and LSA data: every article
-whose title is a query in {holdout}. That is all 600 VLC title queries, which covers the 300-query VLC
-holdout named in issue 7, so the evaluation never sees a trained-on article.
+{report.held_out_articles} articles left out of every pair and of the tokenizer, LSA and token-frequency data:
+every article whose title is a query in {holdout}. The first is the evaluation set (all 600 VLC title
+queries, which covers the 300-query VLC holdout named in issue 7); the second is the development split
+(`lexvn title-queries`: 600 other articles' titles) on which the settings were chosen.
+
+## Choosing the settings (development split only)
+
+Dense-only recall@10 / MRR@10 on `eval/dev/vlc_dev_title_queries.jsonl`, exact search over all 122,463 VLC
+clauses, both held-out sets kept out of training; MiniLM scores 0.793 / 0.547 there.
+
+| epochs | token weights | dense R@10 | dense MRR@10 | hybrid R@10 | hybrid MRR@10 |
+| --- | --- | --- | --- | --- | --- |
+| 1 | none | 0.933 | 0.758 | 0.968 | 0.875 |
+| 4 | none | 0.953 | 0.780 | 0.970 | 0.877 |
+| 4 | SIF a = 1e-3, frequencies over all corpus lines | 0.960 | 0.741 | 0.972 | 0.866 |
+| 4 | SIF a = 1e-2, frequencies over all corpus lines | 0.962 | 0.795 | 0.968 | 0.871 |
+| 4 | SIF a = 1e-2, frequencies over article texts | 0.947 | 0.777 | 0.967 | 0.872 |
+| 4 | SIF a = 1e-2, frequencies over passages as indexed (shipped) | 0.965 | 0.770 | 0.970 | 0.873 |
+
+The corpus lines include held-out articles, so the shipped model counts frequencies over its training
+articles shaped as the index embeds them ("Điều N. title" above each khoản); the gap to plain article
+texts is mostly the heading pieces every passage repeats.
+
+Heading-weighted passages (title and body encoded apart, then mixed 0.3 or 0.5) did not help (1 epoch:
+0.940 and 0.918; 4 epochs: 0.940 and 0.947), so passages are embedded whole.
 
 ## Limits
 
@@ -728,7 +771,7 @@ def _measure(name: str, corpus_dir: Path, query_file: Path, index_root: Path, mo
 
 def decide(table: dict[str, Any], baseline: str, candidate: str) -> dict[str, Any]:
     """Issue 7's rule: hybrid recall@10 and MRR@10 ≥ baseline on both sets, dense recall@10 on VLC +0.15,
-    encode throughput ≥ 5× the baseline."""
+    encode throughput ≥ 5× the baseline, on the Vietnamese VLC sample and on the mixed seed corpus alike."""
     checks = {}
     for dataset in ("seed", "vlc"):
         for metric in ("recall@10", "mrr@10"):
@@ -737,10 +780,13 @@ def decide(table: dict[str, Any], baseline: str, candidate: str) -> dict[str, An
             )
     gain = table["vlc"][candidate]["dense"]["recall@10"] - table["vlc"][baseline]["dense"]["recall@10"]
     checks["vlc dense recall@10 +0.15"] = gain >= 0.15
-    speed = table["throughput"]["models"][candidate]["clauses_per_s"] / table["throughput"]["models"][baseline]["clauses_per_s"]
-    checks["throughput ≥ 5×"] = speed >= 5.0
-    return {"checks": checks, "dense_vlc_gain": round(gain, 4), "speed_ratio": round(speed, 2),
-            "adopt": all(checks.values())}
+    speeds = {}
+    for label, sample in (("VLC sample", table["throughput"]), ("seed corpus", table["throughput"].get("mixed_corpus"))):
+        if sample:
+            rows = sample["models"]
+            speeds[label] = round(rows[candidate]["clauses_per_s"] / rows[baseline]["clauses_per_s"], 2)
+            checks[f"throughput ≥ 5× ({label})"] = speeds[label] >= 5.0
+    return {"checks": checks, "dense_vlc_gain": round(gain, 4), "speed_ratio": speeds, "adopt": all(checks.values())}
 
 
 def compare_encoders(
@@ -753,7 +799,7 @@ def compare_encoders(
     progress: bool = False,
 ) -> dict[str, Any]:
     """Issue 7's measurement in one run: each model, dense-only and hybrid, on the seed set and the VLC
-    title set, plus encode throughput; the first model is the baseline, the second the candidate default.
+    title set, plus encode throughput; the first model is the baseline, each other one a candidate default.
 
     `vlc_budget_bytes=None` measures the whole VLC title set over all of ../shared/vlc (MiniLM alone then
     encodes ~122k clauses: about an hour here; indexes under `work_dir` are reused while current), else
@@ -779,7 +825,7 @@ def compare_encoders(
                         progress),
     }
     table["throughput"] = bench_encode(models, vlc_dir=vlc_dir, corpus_dir=corpus_dir)
-    table["decision"] = decide(table, models[0], models[1])
+    table["decisions"] = {candidate: decide(table, models[0], candidate) for candidate in models[1:]}
     return table
 
 
@@ -803,8 +849,11 @@ def format_table(table: dict[str, Any]) -> str:
         lines.append(f"| {label} | " + " | ".join(
             f"{row['clauses_per_s']} clauses/s ({row[next(k for k in row if k.startswith('x_vs_'))]}×)"
             for row in sample["models"].values()) + " |")
-    decision = table.get("decision")
-    if decision:
-        lines += ["", "| rule | holds |", "|---|---|"]
-        lines += [f"| {rule} | {'yes' if held else 'no'} |" for rule, held in decision["checks"].items()]
+    decisions = table.get("decisions", {})
+    if decisions:
+        lines += ["", "| rule | " + " | ".join(decisions) + " |", "|---|" + "---|" * len(decisions)]
+        rules = next(iter(decisions.values()))["checks"]
+        lines += [f"| {rule} | " + " | ".join("yes" if d["checks"][rule] else "**no**" for d in decisions.values()) + " |"
+                  for rule in rules]
+        lines.append("| **adopt** | " + " | ".join("yes" if d["adopt"] else "no" for d in decisions.values()) + " |")
     return "\n".join(lines)

@@ -93,6 +93,38 @@ def test_pairs_cover_each_kind_and_skip_held_out_articles(documents, tmp_path: P
         assert negative not in owner[pair.article].clauses and negative != owner[pair.article].body
 
 
+def test_sif_weights_favour_rare_tokens() -> None:
+    weights = te.sif_weights([[0, 0, 0, 1], [0, 2]], vocab_size=4, a=0.1)
+    # shares: token 0 → 4/6, token 1 and 2 → 1/6, token 3 never seen → weight 1
+    assert weights[3] == pytest.approx(1.0)
+    assert weights[1] == pytest.approx(weights[2]) == pytest.approx(0.1 / (0.1 + 1 / 6))
+    assert weights[0] == pytest.approx(0.1 / (0.1 + 4 / 6)) and weights[0] < weights[1]
+
+
+def test_dev_title_queries_avoid_the_evaluation_set_and_find_their_article(documents, tmp_path: Path) -> None:
+    """`lexvn title-queries` draws known-item queries from articles the evaluation file does not use; each
+    anchor lies in the article the title names, and a seed fixes the draw."""
+    from eval.formats import read_queries_jsonl
+    from eval.title_queries import title_queries, write_queries
+    from indexer.normalise import skeleton
+
+    articles = [a for d in documents for a in te.articles_of(d)]
+    first = title_queries(documents, (), count=10, seed=3)
+    assert len(first) == 10 and first == title_queries(documents, (), count=10, seed=3)
+    excluded = tmp_path / "eval.jsonl"
+    write_queries(first[:5], excluded)
+    second = title_queries(documents, [excluded], count=1000, seed=3)
+    taken = {(q["relevant"][0]["doc"], skeleton(q["query"])) for q in first[:5]}
+    assert second and not taken & {(q["relevant"][0]["doc"], skeleton(q["query"])) for q in second}
+    for query in second:
+        judgement = query["relevant"][0]
+        owners = [a for a in articles if a.doc_id == judgement["doc"] and a.title == query["query"]]
+        assert len(owners) == 1
+        assert skeleton(judgement["anchor"]) in skeleton(owners[0].body)
+    write_queries(second, tmp_path / "dev.jsonl")
+    assert len(read_queries_jsonl(tmp_path / "dev.jsonl")) == len(second)
+
+
 def test_same_seed_gives_identical_embeddings(trained: list[Path]) -> None:
     from sentence_transformers import SentenceTransformer
 
