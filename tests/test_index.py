@@ -29,7 +29,7 @@ def test_manifest_of_the_seed_index(seed_index: Path):
     live = mf.version_dir(seed_index)
     manifest = mf.read_manifest(live)
     assert manifest.format_version == mf.FORMAT_VERSION
-    assert manifest.model["name"] == "minilm" and manifest.model["dimension"] == 384
+    assert manifest.model["name"] == "lexvn-static-vi" and manifest.model["dimension"] == 256
     assert manifest.model["faiss"] == "flat"
     assert set(manifest.documents) == {p.stem for p in (CORPUS / "seeds").glob("*.txt")}
     entry = manifest.documents["002_7aca7bcc376b2da4"]
@@ -107,7 +107,7 @@ def test_no_dense_index_has_no_model(small_corpus: Path, tmp_path: Path):
 def test_other_model_or_format_fails_clearly(seed_index: Path, tmp_path: Path):
     from search import Searcher
 
-    with pytest.raises(mf.IndexModelMismatch, match="minilm"):
+    with pytest.raises(mf.IndexModelMismatch, match="lexvn-static-vi"):
         Searcher.open(seed_index, model="some-other-model")
     copy = tmp_path / "copy"
     shutil.copytree(seed_index, copy)

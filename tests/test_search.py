@@ -146,17 +146,20 @@ def test_hit_shape_and_json(searcher):
 
 
 def test_explain_scores_per_signal(searcher):
-    hits = searcher.search("spending on law-making as a share of the budget", k=5, mode="hybrid")
+    hits = searcher.search("kinh phí cho công tác xây dựng pháp luật", k=5, mode="hybrid")
     assert all("rrf" in h.scores for h in hits)
     assert any("bm25" in h.scores and "dense" in h.scores for h in hits)
 
 
 def test_query_outside_the_models_languages_skips_the_dense_signal(searcher):
-    # MiniLM is declared English-only: a Vietnamese query is ranked by BM25 and phrases alone.
-    assert searcher.manifest["dense"]["model"] == "minilm"
-    hits = searcher.search("kinh phí cho công tác xây dựng pháp luật", k=5, mode="hybrid")
+    # The default model is declared Vietnamese-only: an English query is ranked by BM25 and phrases alone,
+    # a Vietnamese one by all three signals.
+    assert searcher.manifest["dense"]["model"] == "lexvn-static-vi"
+    hits = searcher.search("spending on law-making as a share of the state budget", k=5, mode="hybrid")
     assert hits and all("dense" not in h.scores for h in hits)
     assert any("bm25" in h.scores for h in hits)
+    hits = searcher.search("kinh phí cho công tác xây dựng pháp luật", k=5, mode="hybrid")
+    assert any("dense" in h.scores for h in hits)
 
 
 def test_dense_mode_finds_an_english_paraphrase(searcher):
@@ -186,7 +189,7 @@ def test_documents_listing(searcher):
     documents = searcher.documents()
     assert len(documents) == 5
     assert sum(d.clause_count for d in documents) == searcher.clause_count
-    assert searcher.manifest["dense"]["model"] == "minilm"
+    assert searcher.manifest["dense"]["model"] == "lexvn-static-vi"
 
 
 def test_concurrent_searches_give_the_same_results(searcher):
