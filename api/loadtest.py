@@ -137,6 +137,9 @@ def load_run(
 ) -> dict[str, Any]:
     """Serve `index_dir` with `workers` processes and run `users` locust users for `seconds` (≤ 60)."""
     seconds = max(5, min(int(seconds), 60))
+    from indexer.manifest import version_dir
+
+    version_dir(Path(index_dir))  # a missing index fails here, clearly, not as a server that never answers
     work_dir.mkdir(parents=True, exist_ok=True)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
