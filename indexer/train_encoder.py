@@ -528,9 +528,11 @@ def train_encoder(
     _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
 
     clock = time.perf_counter()
-    # Token frequencies for the SIF weights, over texts shaped as the index embeds them (indexer.embed.passage_text:
-    # "Điều N. title" above each khoản), so pieces every passage repeats ("điều", its number) weigh less.
-    passages = [f"{a.heading}\n{part}" for a in articles for part in (a.clauses or (a.body,))]
+    # Token frequencies for the SIF weights, over texts shaped as the index embeds them ("Điều N. title" above
+    # each khoản), so pieces every passage repeats ("điều", its number) weigh less.
+    from indexer.embed import passage_text
+
+    passages = [passage_text([a.heading], part) for a in articles for part in (a.clauses or (a.body,))]
     model = train_model(pairs, negatives, tokenizer, config, tokenizer_texts, progress, report, passages)
     report.seconds["train"] = round(time.perf_counter() - clock, 1)
 
