@@ -51,7 +51,9 @@ eval: setup
 	$(BIN)/lexvn eval ../shared/eval/seed_queries.jsonl --corpus corpus --index .lexvn/seed-index --mode all --report eval/reports/latest/seed
 	$(BIN)/lexvn eval ../shared/eval/vlc_title_queries.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc
 
+# The import contract (pyproject's [tool.importlinter]: layers point one way) and ruff.
 lint: setup
+	$(BIN)/lint-imports
 	$(BIN)/ruff check indexer search api eval tests
 
 clean:

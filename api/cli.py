@@ -1,10 +1,19 @@
-"""The `lexvn` command line: one Typer app; each stage's package contributes its own commands."""
+"""The `lexvn` command line: one Typer app; each stage's package contributes its own commands.
+
+This module is the composition root: the only place that imports every layer (indexer, search,
+cross-checking, evaluation, encoder training, the server).
+"""
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from api import serve_cli
+from eval import cli as eval_cli
+from eval.training import cli as training_cli
+from indexer import cli as indexer_cli
+from search import cli as search_cli
+from search.crosscheck import cli as crosscheck_cli
 
 app = typer.Typer(
     name="lexvn",
@@ -19,17 +28,8 @@ app = typer.Typer(
 )
 
 # Each module exposes `register(app)`; the order is the order of `lexvn --help`.
-COMMAND_MODULES = (
-    "indexer.cli",  # parse
-    "search.cli",  # index, search
-    "search.conflicts_cli",  # conflicts
-    "eval.cli",  # eval
-    "api.serve_cli",  # serve
-    "indexer.train_cli",  # train-encoder
-)
-
-for module_name in COMMAND_MODULES:
-    importlib.import_module(module_name).register(app)
+for commands in (indexer_cli, search_cli, crosscheck_cli, eval_cli, serve_cli, training_cli):
+    commands.register(app)
 
 
 def main() -> None:

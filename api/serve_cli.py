@@ -12,13 +12,6 @@ from typing import Annotated
 import typer
 
 DEFAULT_INDEX = Path(".lexvn/index")
-def stale_reason(index_dir: Path, corpus_dir: Path) -> str | None:
-    """Why the index must be (re)built from the corpus, or None when it is up to date."""
-    from indexer.build import index_staleness
-
-    return index_staleness(corpus_dir, index_dir)
-
-
 def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
     """Build the index from `corpus_dir` when it is missing or stale; without a corpus it must exist."""
     if corpus_dir is None:
@@ -32,14 +25,12 @@ def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
         return
     if not corpus_dir.is_dir():
         raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="--corpus")
-    reason = stale_reason(index_dir, corpus_dir)
-    if reason is None:
-        typer.echo(f"index {index_dir} is up to date with {corpus_dir}", err=True)
-        return
-    typer.echo(f"building index: {reason}", err=True)
-    from indexer.build import build_index
+    from indexer.build import ensure_index as ensure
 
-    build_index(corpus_dir, index_dir, dense=True, progress=sys.stderr.isatty())
+    done = ensure(corpus_dir, index_dir, dense=True, progress=sys.stderr.isatty(),
+                  log=lambda line: typer.echo(line, err=True))
+    if not done["built"]:
+        typer.echo(f"index {index_dir} is up to date with {corpus_dir}", err=True)
 
 
 def serve(

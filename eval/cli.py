@@ -136,8 +136,10 @@ def eval_command(
             index = default_index()
         if corpus is not None:
             wants_dense = need_dense and (mode == "all" or "dense" in mode.split(","))
-            info["build"] = runner.ensure_index(corpus, index, wants_dense, progress=not quiet,
-                                                log=lambda line: typer.echo(line, err=True), model=model)
+            from indexer.build import ensure_index
+
+            info["build"] = ensure_index(corpus, index, dense=wants_dense, model=model, progress=not quiet,
+                                         log=lambda line: typer.echo(line, err=True))
             info["corpus"] = str(corpus)
         info["index"] = str(index)
 
@@ -172,8 +174,8 @@ def title_queries_command(
     prefix: Annotated[str, typer.Option("--prefix", help="query id prefix")] = "d",
 ) -> None:
     """Draw known-item title queries (a development split) from a corpus's articles."""
+    from eval.articles import load_documents
     from eval.title_queries import title_queries, write_queries
-    from indexer.train_encoder import load_documents
 
     missing = [p for p in exclude or [] if not p.is_file()]
     if missing:

@@ -159,22 +159,6 @@ def first_ranks(mode: ModeResult) -> dict[str, int | None]:
 # ------------------------------------------------------------------------------------------ index
 
 
-def ensure_index(corpus_dir: Path, index_dir: Path, need_dense: bool, progress: bool = True,
-                 log: Callable[[str], None] = print, model: str | None = None) -> dict[str, Any]:
-    """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current."""
-    from indexer.build import build_index, index_staleness
-
-    reason = index_staleness(corpus_dir, index_dir, need_dense=need_dense, model=model)
-    if reason is None:
-        return {"built": False}
-
-    log(f"building {index_dir} from {corpus_dir}: {reason}")
-    started = time.perf_counter()
-    manifest = build_index(corpus_dir, index_dir, dense=need_dense, model=model, progress=progress)
-    return {"built": True, "reason": reason, "seconds": round(time.perf_counter() - started, 1),
-            "counts": manifest.get("counts", {}), "timings": manifest.get("timings", {})}
-
-
 SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 

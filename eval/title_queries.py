@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from eval.articles import articles_of, held_out_titles, is_held_out
 from indexer.normalise import skeleton
 
 ANCHOR_CHARS = 90  # as long as the shared set's anchors
@@ -30,8 +31,6 @@ def title_queries(documents: Iterable, exclude: Iterable[Path] = (), count: int 
                   prefix: str = "d") -> list[dict]:
     """`count` title queries drawn with `seed` from the articles of `documents` that no file in `exclude`
     uses (same document and title skeleton), one per title that is unique across documents."""
-    from indexer.train_encoder import articles_of, held_out_titles, is_held_out
-
     excluded = held_out_titles(exclude)
     articles = [a for doc in documents for a in articles_of(doc)]
     laws_per_title = Counter(title for _, title in {(a.doc_id, skeleton(a.title)) for a in articles})

@@ -21,7 +21,7 @@ import functools
 import hashlib
 import json
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
+from indexer.bm25 import BM25_PARAMS, bm25_from_counts
 from indexer.embed import (
     Encoder,
     ModelNotFound,
@@ -44,10 +45,6 @@ from indexer.embed import (
 from indexer.model import Clause, Document, IngestProblem, IngestReport
 from indexer.segment import CACHE_FILE, SegmentCache, lexical_terms
 
-# BM25 parameters shared by the index and the rank-bm25 reference test. bm25s "atire" term frequency
-# ((k1+1)·tf / (tf + k1·(1-b+b·dl/avgdl))) with "robertson" idf (log((N-df+0.5)/(df+0.5)), floored at 0) is
-# exactly rank_bm25.BM25Okapi(epsilon=0).
-BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "atire", "idf_method": "robertson"}
 HEAD_WEIGHT = 0.35
 DOCUMENTS_FILE = "documents.jsonl"
 REPORT_FILE = "ingest_report.json"
@@ -158,15 +155,22 @@ def read_documents(directory: Path) -> Iterable[Document]:
             yield Document.from_dict(json.loads(line))
 
 
-OWN_MODULES = frozenset({"build.py", "embed.py", "manifest.py", "segment.py"})
+# The modules and data that decide how a file becomes a Document (its text, clauses, metadata, references):
+# documents ingested by other versions of these are parsed again. Training, evaluation and the CLI are
+# not among them, so editing them never makes an index stale (tests/indexer/test_fingerprint.py).
+INGEST_MODULES = ("textmap.py", "normalise.py", "model.py", "kinds.py", "citation.py", "structure.py", "load.py",
+                  "clean.py", "repair.py", "metadata.py", "references.py", "parse.py", "pipeline.py")
+# The index-side modules: they shape terms and vectors, which carry stamps of their own (terms_stamp, the
+# model fingerprint), not the documents.
+INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "manifest.py", "segment.py")
 
 
-def pipeline_fingerprint() -> str:
-    """Hash of the ingestion code and data: documents parsed by other code are not reused."""
-    root = Path(__file__).resolve().parent
+def pipeline_fingerprint(root: Path | None = None) -> str:
+    """Hash of the ingestion code and data (`INGEST_MODULES`, `data/*`) of the indexer package at `root`."""
+    root = root or Path(__file__).resolve().parent
     digest = hashlib.sha256()
-    for path in sorted([*root.glob("*.py"), *root.glob("data/*")]):
-        if path.name not in OWN_MODULES and path.is_file():
+    for path in sorted([*(root / name for name in INGEST_MODULES), *root.glob("data/*")]):
+        if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -312,42 +316,6 @@ def compact(rows: TermRows) -> TermRows:
     return TermRows([rows.vocab[i] for i in used], rows.counts[:, used].tocsr())
 
 
-def bm25_from_counts(rows: TermRows) -> Any:
-    """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes.
-
-    Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
-    vectorised over all (clause, term) pairs instead of a Python loop per clause.
-    """
-    import bm25s
-    from bm25s.scoring import _build_idf_array, _select_idf_scorer
-
-    k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
-    counts = rows.counts.tocsr()
-    n_docs = counts.shape[0]
-    lengths = np.asarray(counts.sum(axis=1, dtype=np.int64)).ravel()
-    avg_doc_len = lengths.mean() if n_docs else np.float64(0.0)
-    csc = counts.tocsc()
-    csc.sort_indices()
-    frequencies = np.diff(csc.indptr)
-    idf = _build_idf_array({i: int(df) for i, df in enumerate(frequencies)}, n_docs,
-                           _select_idf_scorer(BM25_PARAMS["idf_method"]), dtype="float32")
-    tf = csc.data.astype(np.float32)
-    l_d = lengths[csc.indices].astype(np.float64)
-    tfc = (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * l_d / avg_doc_len))
-    columns = np.repeat(np.arange(len(rows.vocab)), frequencies)
-    data = (idf[columns] * tfc).astype(np.float32)
-    retriever = bm25s.BM25(**BM25_PARAMS)
-    retriever.scores = {"data": data, "indices": csc.indices.astype(np.int32), "indptr": csc.indptr.astype(np.int64),
-                        "num_docs": n_docs}
-    vocab_dict = {term: i for i, term in enumerate(rows.vocab)}
-    if "" not in vocab_dict:  # as bm25s.index does
-        vocab_dict[""] = len(rows.vocab)
-    retriever.vocab_dict = vocab_dict
-    retriever.unique_token_ids_set = set(vocab_dict.values())
-    retriever.nonoccurrence_array = None  # atire needs none (bm25l and bm25+ would)
-    return retriever
-
-
 @dataclass(slots=True)
 class StoredTerms:
     doc_rows: dict[str, tuple[int, int]]  # doc_id → clause row range
@@ -384,14 +352,6 @@ def load_terms(directory: Path | None) -> StoredTerms | None:
                                        shape=(int(offsets[-1]), len(vocab)))
             fields[name] = TermRows(vocab, counts)
     return StoredTerms(doc_rows, fields)
-
-
-def build_bm25(terms: list[list[str]], progress: bool = False) -> Any:
-    import bm25s
-
-    retriever = bm25s.BM25(**BM25_PARAMS)
-    retriever.index(terms, show_progress=progress)
-    return retriever
 
 
 def _encode(documents: list[Document], previous: Previous, encoder: Encoder,
@@ -461,26 +421,11 @@ def _dense_index(documents: list[Document], previous: Previous, vectors: np.ndar
 
 
 def _write_report(build_dir: Path, report: IngestReport) -> str:
-    """Write the ingest report into the index (ingest's own writer/formatter when present)."""
-    try:
-        from indexer import pipeline
-    except ImportError:  # documents ingested by a caller (tests, tools) without the pipeline module
-        pipeline = None
-    writer = getattr(pipeline, "write_report", None)
-    formatter = getattr(pipeline, "format_report", None)
-    if writer is not None:
-        try:
-            writer(report, build_dir / REPORT_FILE)
-        except TypeError:
-            writer(report, build_dir)
-    else:
-        (build_dir / REPORT_FILE).write_text(json.dumps(report.to_dict(), ensure_ascii=False, indent=1), encoding="utf-8")
-    if formatter is not None:
-        text = formatter(report)
-    else:
-        lines = [f"{len(report.processed)} files indexed, {len(report.problems)} with problems"]
-        lines += [f"  {p.source}: {p.problem} ({p.detail})" for p in report.problems]
-        text = "\n".join(lines)
+    """The ingest report, as JSON and as text, inside the new version; returns the text."""
+    from indexer import pipeline
+
+    pipeline.write_report(report, build_dir / REPORT_FILE)
+    text = pipeline.format_report(report)
     (build_dir / REPORT_TEXT).write_text(text + "\n", encoding="utf-8")
     return text
 
@@ -538,6 +483,23 @@ def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense
     if added or removed or changed:
         return f"corpus changed: {len(added)} new, {len(changed)} modified, {len(removed)} removed files"
     return None
+
+
+def ensure_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = True, model: str | None = None,
+                 progress: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current.
+
+    Returns `{"built": False}`, or what the build did: its reason, seconds, counts and stage timings.
+    """
+    reason = index_staleness(corpus_dir, index_dir, need_dense=dense, model=model)
+    if reason is None:
+        return {"built": False}
+    if log is not None:
+        log(f"building {index_dir} from {corpus_dir}: {reason}")
+    started = time.perf_counter()
+    manifest = build_index(corpus_dir, index_dir, dense=dense, model=model, progress=progress)
+    return {"built": True, "reason": reason, "seconds": round(time.perf_counter() - started, 1),
+            "counts": manifest.get("counts", {}), "timings": manifest.get("timings", {})}
 
 
 def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = True, model: str | None = None,
@@ -681,9 +643,9 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     timings["segment"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    body = bm25_from_counts(fields["body"])
+    body = bm25_from_counts(fields["body"].counts, fields["body"].vocab)
     body.save(str(build_dir / BODY_DIR))
-    head = bm25_from_counts(fields["head"])
+    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab)
     head.save(str(build_dir / HEAD_DIR))
     timings["bm25"] = time.perf_counter() - mark
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from indexer.kinds import en_word, vi_word
 from indexer.model import DocumentMeta, PathStep
 
 VI_ORDINALS = ("nhất", "hai", "ba", "tư", "năm", "sáu", "bảy", "tám", "chín", "mười")
@@ -17,13 +18,6 @@ EN_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh"
 EN_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
              "October", "November", "December")
 
-# Vietnamese and English words for each path step kind.
-VI_UNIT = {"phan": "Phần", "chuong": "Chương", "muc": "Mục", "dieu": "Điều", "khoan": "khoản",
-           "diem": "điểm", "tiet": "tiết", "part": "Mục", "point": "điểm", "appendix": "Phụ lục",
-           "row": "dòng", "paragraph": "đoạn", "preamble": "đoạn mở đầu"}
-EN_UNIT = {"phan": "Part", "chuong": "Chapter", "muc": "Section", "dieu": "Article", "khoan": "clause",
-           "diem": "point", "tiet": "sub-point", "part": "Part", "point": "point", "appendix": "Appendix",
-           "row": "row", "paragraph": "paragraph", "preamble": "preamble paragraph"}
 EN_DOC_TYPE = {"Hiến pháp": "Constitution", "Bộ luật": "Code", "Luật": "Law", "Nghị quyết": "Resolution",
                "Nghị định": "Decree", "Quyết định": "Decision", "Thông tư": "Circular", "Kế hoạch": "Plan",
                "Chương trình hành động": "Action Programme", "Chương trình": "Programme",
@@ -62,19 +56,16 @@ def _label_number(label: str) -> int:
 
 def _vi_step(step: PathStep, has_point_below: bool) -> str:
     if step.kind == "bullet":
-        return f"gạch đầu dòng thứ {_ordinal(_label_number(step.label), VI_ORDINALS)}"
-    if step.kind == "item":
-        return f"{'khoản' if has_point_below else 'điểm'} {step.label}"
-    unit = VI_UNIT.get(step.kind, step.kind)
+        return f"{vi_word('bullet')} thứ {_ordinal(_label_number(step.label), VI_ORDINALS)}"
+    # an item with points below it is cited like a khoản, a leaf item like a point ("điểm 7, Mục III")
+    unit = vi_word("point" if step.kind == "item" and not has_point_below else step.kind)
     return f"{unit} {step.label}".strip() if step.label else unit
 
 
 def _en_step(step: PathStep, has_point_below: bool) -> str:
     if step.kind == "bullet":
-        return f"{_ordinal(_label_number(step.label), EN_ORDINALS)} bullet"
-    if step.kind == "item":
-        return f"{'item' if has_point_below else 'point'} {step.label}"
-    unit = EN_UNIT.get(step.kind, step.kind)
+        return f"{_ordinal(_label_number(step.label), EN_ORDINALS)} {en_word('bullet')}"
+    unit = en_word("point" if step.kind == "item" and not has_point_below else step.kind)
     return f"{unit} {step.label}".strip() if step.label else unit
 
 

@@ -311,6 +311,16 @@ class TombstonedIndex:
         return out_scores, out_ids
 
 
+def vectors_at(index: Any, positions: np.ndarray) -> np.ndarray:
+    """The stored vectors of the given clause positions, from a flat, labelled HNSW or tombstoned index."""
+    raw = getattr(index, "raw", index)
+    if len(positions) == 0:
+        return np.zeros((0, raw.d), dtype=np.float32)
+    # A flat index reconstructs by row; a labelled (IndexIDMap2) HNSW one by label, which is the clause
+    # position, whatever tombstones it holds.
+    return np.stack([raw.reconstruct(int(position)) for position in positions]).astype(np.float32)
+
+
 def save_faiss(index: Any, path: Path) -> None:
     import faiss
 

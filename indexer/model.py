@@ -13,21 +13,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from indexer import kinds
 from indexer.textmap import Edit, MappedText, apply_edits
 
-# Clause kinds, from the outermost to the innermost. Normative hierarchy first, then the policy-document
-# and English-translation hierarchy, then rows of appendix tables and loose paragraphs.
-CLAUSE_KINDS = (
-    "preamble",  # text before the first structural heading (Căn cứ …, introduction)
-    "phan", "chuong", "muc", "dieu", "khoan", "diem", "tiet",  # Phần / Chương / Mục / Điều / khoản / điểm / tiết
-    "part",  # policy document or English part: "I.", "II -", "I - GUIDING VIEWPOINT"
-    "item",  # "1.", "2." under a part
-    "point",  # "a)", "b)" under an item
-    "bullet",  # "-", "+", "•" lines
-    "row",  # one row of an appendix table (fields hold the columns)
-    "paragraph",  # unnumbered paragraph that is not under any numbered heading
-    "appendix",  # "Phụ lục" heading
-)
+# Clause kinds, outermost first: the table in data/clause_kinds.tsv (indexer.kinds).
+CLAUSE_KINDS = kinds.CLAUSE_KINDS
 
 
 @dataclass(slots=True)

@@ -80,6 +80,8 @@ RUN_TO_FIX = re.compile(r"(?<!\s)(?:\s{2,}|[^\S ])")
 DIGIT = re.compile(r"\d")
 TRAILING_WHITESPACE = re.compile(r"\s+$")
 DIGITS = re.compile(r"\d+")
+SKELETON_DROP = re.compile(r"[^a-z0-9]")
+SKELETON_WORD = re.compile(r"[a-z0-9]+")
 
 
 def _char_edits(old: str, new: str) -> list[Edit]:
@@ -352,11 +354,20 @@ def normalise(text: str, language: str = "vi") -> str:
     return text
 
 
-def skeleton(text: str) -> str:
-    """The eval README's skeleton: NFC, lower, NFD without combining marks, đ → d, only [a-z0-9] kept."""
+def _unmarked(text: str) -> str:
     lowered = unicodedata.normalize("NFC", text).lower()
     stripped = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
-    return re.sub(r"[^a-z0-9]", "", stripped.replace("đ", "d"))
+    return stripped.replace("đ", "d")
+
+
+def skeleton(text: str) -> str:
+    """The eval README's skeleton: NFC, lower, NFD without combining marks, đ → d, only [a-z0-9] kept."""
+    return SKELETON_DROP.sub("", _unmarked(text))
+
+
+def skeleton_words(text: str) -> list[str]:
+    """The skeleton's words, kept apart: the spelling-proof form used to compare contexts."""
+    return SKELETON_WORD.findall(_unmarked(text))
 
 
 def clause_norm_mapped(clause) -> MappedText:

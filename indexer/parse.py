@@ -12,13 +12,12 @@ is expressed as `edits` relative to the clause text.
 from __future__ import annotations
 
 import re
-import time
 from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from indexer.citation import cite_en, cite_vi
+from indexer.kinds import DROPPED_UNDER_ARTICLE
 from indexer.model import Clause, CleanedText, DocumentMeta, PathStep
 from indexer.normalise import normalise
 from indexer.structure import (
@@ -52,7 +51,6 @@ from indexer.textmap import Edit, apply_edits
 
 NARROW_CELL_MAX = 24  # characters: a wrapped line of an agency / time-frame column is at most this wide
 STRONG_FAMILIES = frozenset({"phan", "chuong", "dieu", "appendix", "roman"})  # these end a table
-HEADING_KINDS_IN_CITATION = frozenset({"phan", "chuong", "muc"})  # dropped from a citation under an Điều
 
 
 @dataclass(slots=True)
@@ -592,7 +590,7 @@ def _attached_prefix(attached: str) -> str:
 
 def _citation_path(path: list[PathStep]) -> list[PathStep]:
     if any(step.kind == "dieu" for step in path):
-        return [step for step in path if step.kind not in HEADING_KINDS_IN_CITATION]
+        return [step for step in path if step.kind not in DROPPED_UNDER_ARTICLE]
     return path
 
 
@@ -703,76 +701,3 @@ def _title(node: Node, clean: str) -> str | None:
     if node.kind == "item" and (len(title) > 160 or SENTENCE_END.search(title)):
         return None  # an item that is a sentence, not a heading
     return title or None
-
-
-# --- benchmark -----------------------------------------------------------------------------------------
-
-ARTICLE_LINE = re.compile(r"^\s*Điều\s+(\d+[a-zđ]?)\s*(?:[.:]|$)", re.M)
-
-
-def bench_parse_vlc(vlc_dir: str | Path, full_ingest: bool = True, limit: int | None = None) -> dict:
-    """Parse every VLC file in this one process; count `Điều N` line headings (independent regex) vs article
-    clauses. `full_ingest` times what `lexvn parse` does per file (load, clean, metadata, clauses, references);
-    otherwise only `parse_clauses` on the raw text. Reports wall and CPU seconds."""
-    from indexer.model import DocumentMeta as Meta
-    from indexer.pipeline import ingest_file
-
-    files = sorted(Path(vlc_dir).glob("*.txt"))[:limit]
-    started = time.perf_counter()
-    cpu_started = time.process_time()
-    headings = matched = articles = khoan = diem = nested_ok = clauses_total = 0
-    failures: list[str] = []
-    for path in files:
-        try:
-            if full_ingest:
-                document = ingest_file(path, path.parent)
-                text, clauses = document.text, document.clauses
-            else:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                clauses = parse_clauses(path.stem, text, CleanedText(), Meta(doc_type="Luật"))
-        except Exception as error:  # noqa: BLE001 - the benchmark reports, never stops
-            failures.append(f"{path.name}: {error!r}")
-            continue
-        clauses_total += len(clauses)
-        expected = Counter((m.start(1), m.group(1)) for m in ARTICLE_LINE.finditer(text))
-        by_start = {c.span[0]: c for c in clauses if c.kind == "dieu"}
-        headings += len(expected)
-        for (start, number), _ in expected.items():
-            clause = by_start.get(_first_non_space(text, start))
-            if clause is not None and clause.path[-1].label == number:
-                matched += 1
-        articles += sum(1 for c in clauses if c.kind == "dieu")
-        for c in clauses:
-            if c.kind in ("khoan", "diem"):
-                khoan += c.kind == "khoan"
-                diem += c.kind == "diem"
-                kinds = [s.kind for s in c.path]
-                nested_ok += "dieu" in kinds and (c.kind == "khoan" or "khoan" in kinds or kinds[-2] == "dieu")
-    seconds = time.perf_counter() - started
-    cpu_seconds = time.process_time() - cpu_started
-    return {
-        "files": len(files),
-        "files_failed": len(failures),
-        "failures": failures[:10],
-        "stages": "load, clean, metadata, clauses, references" if full_ingest else "clauses",
-        "processes": 1,
-        "seconds": round(seconds, 2),
-        "cpu_seconds": round(cpu_seconds, 2),
-        "target_seconds": 60,
-        "meets_target": seconds < 60,
-        "dieu_headings": headings,
-        "dieu_clauses_matched": matched,
-        "coverage_pct": round(100.0 * matched / headings, 3) if headings else 0.0,
-        "dieu_clauses": articles,
-        "khoan_clauses": khoan,
-        "diem_clauses": diem,
-        "khoan_diem_nested_pct": round(100.0 * nested_ok / (khoan + diem), 3) if khoan + diem else 0.0,
-        "clauses": clauses_total,
-    }
-
-
-def _first_non_space(text: str, position: int) -> int:
-    line_start = text.rfind("\n", 0, position) + 1
-    while line_start < len(text) and (text[line_start].isspace() or text[line_start] == "\ufeff"):
-        line_start += 1
-    return line_start

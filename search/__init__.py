@@ -1,4 +1,8 @@
-"""Query side of lexvn: `Searcher.open(index_dir).search(query, k=10, mode="hybrid", filters=None)`."""
+"""Query side of lexvn: `Searcher.open(index_dir).search(query, k=10, mode="hybrid", filters=None)`.
+
+Imports indexer only (never api or eval); query analysis → retrieval → fusion → phrases → highlights →
+Hits, and cross-checking in `search.crosscheck` on top.
+"""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR
-from indexer.embed import Encoder, load_faiss
+from indexer.embed import Encoder, load_faiss, vectors_at
 
 
 def top_positions(scores: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -84,6 +84,10 @@ class DenseRetriever:
         self.encoder = Encoder(model["name"])
         if model.get("dimension") and int(model["dimension"]) != self.index.d:
             raise ValueError(f"dense index dimension {self.index.d} differs from the manifest's {model['dimension']}")
+
+    def vectors(self, positions: np.ndarray) -> np.ndarray:
+        """Stored vectors of these clause positions (L2-normalised rows)."""
+        return vectors_at(self.index, positions)
 
     def search(self, query: str, k: int, mask: np.ndarray | None,
                language: str | None = None) -> tuple[np.ndarray, np.ndarray]:

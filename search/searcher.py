@@ -8,7 +8,6 @@ verify phrases (exhaustive: every clause holding all the phrase's words, then th
 from __future__ import annotations
 
 import json
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 
 from indexer import manifest as mf
 from indexer.build import DOCUMENTS_FILE
+from indexer.kinds import HEADING_KINDS, SECTION_KINDS, vi_word
 from indexer.model import Clause, Document, DocumentMeta
 from search.fuse import DEFAULT_WEIGHTS, FusionWeights, weighted_rrf
 from search.highlight import term_spans, to_original
@@ -25,12 +25,6 @@ from search.model import Hit
 from search.phrase import find_phrase, phrase_pattern, phrase_words
 from search.query import MODES, Filters, parse_query
 from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
-
-# How a clause's position reads, per kind: the word printed before its label ("" = label only).
-PATH_WORDS = {
-    "phan": "Phần", "chuong": "Chương", "muc": "Mục", "dieu": "Điều", "khoan": "khoản", "diem": "điểm",
-    "tiet": "tiết", "appendix": "Phụ lục", "row": "dòng", "bullet": "gạch", "paragraph": "đoạn",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,18 +40,8 @@ class DocumentInfo:
 
 
 def clause_path(clause: Clause) -> str:
-    steps = []
-    for step in clause.path:
-        word = PATH_WORDS.get(step.kind, "")
-        steps.append(f"{word} {step.label}".strip() if word else step.label)
-    return " > ".join(steps)
-
-
-# Structural headings that may be bare titles; a khoản/item line with children ("1. Hồ sơ gồm:") has content.
-HEADING_KINDS = frozenset({"phan", "chuong", "muc", "dieu", "part", "appendix"})
-# Headings of whole sections: their first leaf does not stand for them (an article's first khoản does for
-# its article), and their title already reaches every descendant through the heading field.
-SECTION_KINDS = HEADING_KINDS - {"dieu"}
+    """The clause's position with the words its citation uses: "Điều 5 > khoản 2 > điểm a", "Mục III > khoản 7"."""
+    return " > ".join(f"{vi_word(step.kind)} {step.label}".strip() for step in clause.path)
 
 
 def bare_section_headings(clauses: list[Clause], lead: np.ndarray) -> np.ndarray:
@@ -142,7 +126,6 @@ class Searcher:
             self._same_language[language] = None if same.all() else same
             if not same.all():
                 self._other_language[language] = ~same
-        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------------ opening
 
@@ -186,6 +169,15 @@ class Searcher:
     def get_clause(self, clause_id: str) -> Clause | None:
         position = self._position.get(clause_id)
         return None if position is None else self._clauses[position]
+
+    def clause_vectors(self, doc_id: str) -> np.ndarray | None:
+        """The stored dense vectors of a document's clauses, in clause order (None without dense vectors or
+        for an unknown document). Works on every index kind, an incrementally updated HNSW one included."""
+        document = self._documents.get(doc_id)
+        if self.dense is None or document is None or not document.clauses:
+            return None
+        start = self._position[document.clauses[0].id]
+        return self.dense.vectors(np.arange(start, start + len(document.clauses)))
 
     # ------------------------------------------------------------------------------------------ search
 

@@ -11,11 +11,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
-SHARED = ROOT.parent / "shared"
-SEED_QUERIES = SHARED / "eval" / "seed_queries.jsonl"
-VLC = SHARED / "vlc"
+from eval.paths import CORPUS_DIR as CORPUS
+from eval.paths import ROOT, SEED_QUERIES, SHARED
+from eval.paths import VLC_DIR as VLC
+
+__all__ = ["CORPUS", "ROOT", "SEED_QUERIES", "SHARED", "VLC", "vlc_laws"]
 
 
 def vlc_laws(step: int = 1) -> list[Path]:

@@ -1,0 +1,1 @@
+"""The API's routes by topic (FastAPI `APIRouter`s): search, documents, conflicts, service."""

@@ -1,0 +1,67 @@
+"""The one place lexvn touches bm25s internals, behind a pinned version range (pyproject: bm25s <0.4).
+
+An incremental build derives BM25 score matrices from stored term counts instead of re-tokenising every
+clause; to give exactly the scores `bm25s.BM25.index` gives, it uses bm25s's own idf function, which bm25s
+does not export. `tests/indexer/test_bm25_adapter.py` fails if bm25s changes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+# BM25 parameters shared by the index and the rank-bm25 reference test. bm25s "atire" term frequency
+# ((k1+1)·tf / (tf + k1·(1-b+b·dl/avgdl))) with "robertson" idf (log((N-df+0.5)/(df+0.5)), floored at 0) is
+# exactly rank_bm25.BM25Okapi(epsilon=0).
+BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "atire", "idf_method": "robertson"}
+
+
+def idf_array(document_frequencies: np.ndarray, n_docs: int) -> np.ndarray:
+    """bm25s's idf (BM25_PARAMS' method) of every term, float32, from per-term document frequencies."""
+    from bm25s.scoring import _build_idf_array, _select_idf_scorer
+
+    return _build_idf_array({i: int(df) for i, df in enumerate(document_frequencies)}, n_docs,
+                            _select_idf_scorer(BM25_PARAMS["idf_method"]), dtype="float32")
+
+
+def bm25_from_counts(counts: Any, vocab: list[str]) -> Any:
+    """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes.
+
+    Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
+    vectorised over all (clause, term) pairs instead of a Python loop per clause.
+    """
+    import bm25s
+
+    k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
+    counts = counts.tocsr()
+    n_docs = counts.shape[0]
+    lengths = np.asarray(counts.sum(axis=1, dtype=np.int64)).ravel()
+    avg_doc_len = lengths.mean() if n_docs else np.float64(0.0)
+    csc = counts.tocsc()
+    csc.sort_indices()
+    frequencies = np.diff(csc.indptr)
+    idf = idf_array(frequencies, n_docs)
+    tf = csc.data.astype(np.float32)
+    l_d = lengths[csc.indices].astype(np.float64)
+    tfc = (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * l_d / avg_doc_len))
+    columns = np.repeat(np.arange(len(vocab)), frequencies)
+    data = (idf[columns] * tfc).astype(np.float32)
+    retriever = bm25s.BM25(**BM25_PARAMS)
+    retriever.scores = {"data": data, "indices": csc.indices.astype(np.int32), "indptr": csc.indptr.astype(np.int64),
+                        "num_docs": n_docs}
+    vocab_dict = {term: i for i, term in enumerate(vocab)}
+    if "" not in vocab_dict:  # as bm25s.index does
+        vocab_dict[""] = len(vocab)
+    retriever.vocab_dict = vocab_dict
+    retriever.unique_token_ids_set = set(vocab_dict.values())
+    retriever.nonoccurrence_array = None  # atire needs none (bm25l and bm25+ would)
+    return retriever
+
+
+def build_bm25(terms: list[list[str]], progress: bool = False) -> Any:
+    import bm25s
+
+    retriever = bm25s.BM25(**BM25_PARAMS)
+    retriever.index(terms, show_progress=progress)
+    return retriever

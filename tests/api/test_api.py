@@ -1,0 +1,261 @@
+"""HTTP API on the seed index through FastAPI's test client: results, context, limits, error shape, metrics."""
+
+from __future__ import annotations
+
+import shutil
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import CORPUS
+
+SEED_002 = "002_7aca7bcc376b2da4"
+BUDGET_QUERY = "0,5% tổng chi ngân sách"
+
+
+@pytest.fixture(scope="module")
+def client(seed_index: Path, searcher) -> TestClient:
+    from api.app import create_app
+
+    # raise_server_exceptions=False: a fault must come back as the error body, which we then assert on.
+    return TestClient(create_app(seed_index, searcher=searcher), raise_server_exceptions=False)
+
+
+def assert_error(response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    body = response.json()
+    assert set(body) == {"error"}
+    assert body["error"]["status"] == status
+    assert body["error"]["code"] and body["error"]["message"]
+    return body["error"]
+
+
+# ---------------------------------------------------------------------------------------------- search
+
+
+def test_search_finds_budget_clause_of_seed_002_with_highlight(client: TestClient) -> None:
+    response = client.get("/search", params={"query": BUDGET_QUERY, "k": 10})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mode"] == "hybrid" and body["total"] == len(body["results"]) > 0
+    assert [hit["rank"] for hit in body["results"]] == list(range(1, body["total"] + 1))
+    from_002 = [hit for hit in body["results"] if hit["doc_id"] == SEED_002]
+    assert from_002, "seed 002 states the 0,5% budget floor"
+    hit = from_002[0]
+    assert "0,5% tổng chi ngân sách" in hit["text"]
+    marked = [hit["text"][start:end] for start, end in hit["highlights"]]
+    assert any("0,5" in part for part in marked), marked
+    assert hit["citation"] and hit["citation_en"]
+    assert hit["document"]["language"] == "vi"
+
+
+def test_post_search_groups_hits_by_document(client: TestClient) -> None:
+    response = client.post("/search", json={"query": BUDGET_QUERY, "k": 20, "mode": "hybrid", "group": True})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    groups = body["groups"]
+    assert groups and sum(len(g["hits"]) for g in groups) == body["total"]
+    assert [g["best_rank"] for g in groups] == sorted(g["best_rank"] for g in groups)
+    assert len({g["doc_id"] for g in groups}) == len(groups)
+    for group in groups:
+        assert all(hit["doc_id"] == group["doc_id"] for hit in group["hits"])
+        assert group["best_rank"] == group["hits"][0]["rank"]
+
+
+@pytest.mark.parametrize("mode", ["bm25", "dense", "phrase"])
+def test_every_mode_answers(client: TestClient, mode: str) -> None:
+    response = client.get("/search", params={"query": BUDGET_QUERY, "mode": mode, "k": 5})
+    assert response.status_code == 200, response.text
+    assert response.json()["mode"] == mode
+    assert len(response.json()["results"]) <= 5
+
+
+def test_filter_by_document_keeps_only_that_document(client: TestClient) -> None:
+    body = client.post(
+        "/search", json={"query": "ngân sách", "k": 30, "filters": {"doc_ids": [SEED_002]}}
+    ).json()
+    assert body["results"] and {hit["doc_id"] for hit in body["results"]} == {SEED_002}
+    by_get = client.get("/search", params={"query": "ngân sách", "k": 30, "doc": SEED_002}).json()
+    assert [h["clause_id"] for h in by_get["results"]] == [h["clause_id"] for h in body["results"]]
+
+
+def test_filter_by_language(client: TestClient) -> None:
+    body = client.get("/search", params={"query": "budget expenditure law-making", "language": "en"}).json()
+    assert body["results"] and all(hit["document"]["language"] == "en" for hit in body["results"])
+
+
+def test_blank_query_is_valid_and_matches_nothing(client: TestClient) -> None:
+    response = client.get("/search", params={"query": "   "})
+    assert response.status_code == 200 and response.json()["results"] == []
+
+
+@pytest.mark.parametrize(
+    ("params", "where"),
+    [
+        ({"query": "x" * 1001}, "query"),
+        ({"query": "luật", "k": 101}, "k"),
+        ({"query": "luật", "k": 0}, "k"),
+        ({"query": "luật", "mode": "fuzzy"}, "mode"),
+        ({"query": ""}, "query"),
+        ({}, "query"),
+    ],
+)
+def test_search_limits_are_422_with_error_shape(client: TestClient, params: dict, where: str) -> None:
+    error = assert_error(client.get("/search", params=params), 422)
+    assert error["code"] == "validation_error"
+    assert any(where in detail["loc"] for detail in error["details"]), error
+
+
+def test_post_limits_and_unknown_fields_are_422(client: TestClient) -> None:
+    assert_error(client.post("/search", json={"query": "a" * 1001}), 422)
+    assert_error(client.post("/search", json={"query": "luật", "k": 1000}), 422)
+    assert_error(client.post("/search", json={"query": "luật", "filters": {"colour": "red"}}), 422)
+    assert_error(client.post("/search", content=b"{not json", headers={"content-type": "application/json"}), 422)
+
+
+def test_longest_allowed_query_is_answered(client: TestClient) -> None:
+    query = ("ngân sách xây dựng pháp luật " * 40)[:1000]
+    assert client.get("/search", params={"query": query, "k": 100}).status_code == 200
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(query=st.text(min_size=1, max_size=120), mode=st.sampled_from(["hybrid", "bm25", "dense", "phrase"]))
+def test_arbitrary_text_never_faults(client: TestClient, query: str, mode: str) -> None:
+    response = client.post("/search", json={"query": query, "mode": mode, "k": 5})
+    assert response.status_code == 200, response.text
+    for hit in response.json()["results"]:
+        assert all(0 <= start < end <= len(hit["text"]) for start, end in hit["highlights"])
+
+
+def test_concurrent_searches_agree_with_serial_ones(client: TestClient) -> None:
+    queries = [BUDGET_QUERY, "kinh phí cho công tác xây dựng pháp luật", "private economic sector", "ngân sách"]
+    serial = {q: [h["clause_id"] for h in client.get("/search", params={"query": q}).json()["results"]] for q in queries}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda q: (q, client.get("/search", params={"query": q})), queries * 4))
+    for query, response in answers:
+        assert response.status_code == 200
+        assert [h["clause_id"] for h in response.json()["results"]] == serial[query]
+
+
+# ---------------------------------------------------------------------------------------------- documents
+
+
+def test_documents_list_and_counts_match_health(client: TestClient) -> None:
+    body = client.get("/documents").json()
+    ids = [d["doc_id"] for d in body["documents"]]
+    assert body["total"] == len(ids) == 5 and SEED_002 in ids
+    assert all(d["clause_count"] > 0 for d in body["documents"])
+    health = client.get("/health").json()
+    assert health["status"] == "ok" and health["documents"] == 5
+    assert health["clauses"] == sum(d["clause_count"] for d in body["documents"])
+    assert health["model"], "the seed index is built with the dense encoder"
+    assert health["manifest"]
+
+
+def test_document_detail_has_outline_and_references(client: TestClient) -> None:
+    body = client.get(f"/documents/{SEED_002}").json()
+    assert body["doc_id"] == SEED_002 and body["meta"]["language"] == "vi"
+    assert len(body["outline"]) == body["clause_count"]
+    ids = {entry["clause_id"] for entry in body["outline"]}
+    assert all(entry["parent_id"] in ids for entry in body["outline"] if entry["parent_id"])
+    # The Vĩnh Long plan implements Resolution 66-NQ/TW: it cites it.
+    assert any("66" in ref["key"] for ref in body["references_out"]), body["references_out"][:5]
+    assert all(ref["from_doc_id"] == SEED_002 for ref in body["references_out"])
+    for ref in body["references_in"]:
+        assert ref["resolved_doc_id"] == SEED_002 and ref["from_doc_id"] != SEED_002
+
+
+def test_unknown_document_is_404(client: TestClient) -> None:
+    error = assert_error(client.get("/documents/no_such_document"), 404)
+    assert error["code"] == "not_found"
+
+
+# ---------------------------------------------------------------------------------------------- clauses
+
+
+def test_clause_in_context(client: TestClient) -> None:
+    hit = next(
+        h for h in client.get("/search", params={"query": BUDGET_QUERY, "k": 20}).json()["results"] if h["doc_id"] == SEED_002
+    )
+    body = client.get(f"/clauses/{hit['clause_id']}").json()
+    assert body["clause_id"] == hit["clause_id"] and body["text"] == hit["text"]
+    assert body["citation"] == hit["citation"]
+    assert body["siblings"][body["position"]]["clause_id"] == hit["clause_id"]
+    if body["parent"]:
+        parent = client.get(f"/clauses/{body['parent']['clause_id']}").json()
+        assert hit["clause_id"] in {child["clause_id"] for child in parent["children"]}
+
+
+@pytest.mark.parametrize(
+    "clause_id", ["nope", f"{SEED_002}:Z.99.zz", "../../etc/passwd", f"{SEED_002}:", ":", "%00", "a/b/c:d"]
+)
+def test_unknown_clause_is_404(client: TestClient, clause_id: str) -> None:
+    assert_error(client.get(f"/clauses/{clause_id}"), 404)
+
+
+# ---------------------------------------------------------------------------------------------- conflicts
+
+
+def test_conflicts_between_two_plans(client: TestClient) -> None:
+    response = client.get(
+        "/conflicts", params={"doc": SEED_002, "counterpart": "003_9f40a26defcbfd25", "include_consistent": True}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["total"] == len(body["conflicts"]) == sum(body["by_kind"].values())
+    for finding in body["conflicts"]:
+        assert finding["source"]["doc_id"] == SEED_002
+        assert finding["target"]["doc_id"] == "003_9f40a26defcbfd25"
+        assert 0.0 <= finding["confidence"] <= 1.0
+
+
+def test_conflicts_with_unknown_document_is_404(client: TestClient) -> None:
+    assert_error(client.get("/conflicts", params={"doc": "missing"}), 404)
+    assert_error(client.get("/conflicts", params={"doc": SEED_002, "counterpart": "missing"}), 404)
+
+
+# ---------------------------------------------------------------------------------------------- service
+
+
+def test_metrics_exposes_latency_histogram_by_route(client: TestClient) -> None:
+    client.get("/search", params={"query": "ngân sách"})
+    text = client.get("/metrics").text
+    assert 'lexvn_http_request_duration_seconds_bucket{le="0.1",method="GET",route="/search",status="200"}' in text
+    assert 'lexvn_search_duration_seconds_count{mode="hybrid"}' in text
+
+
+def test_unknown_route_and_wrong_method_use_the_error_shape(client: TestClient) -> None:
+    assert_error(client.get("/no/such/route"), 404)
+    error = assert_error(client.delete("/search"), 405)
+    assert error["code"] == "method_not_allowed"
+
+
+def test_page_and_assets_are_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assert 'id="search-form"' in page.text and 'src="/static/app.js"' in page.text
+    assert "http" not in page.text.split("<body>")[0].replace("http-equiv", ""), "no CDN in <head>"
+    for asset in ("/static/app.js", "/static/style.css"):
+        assert client.get(asset).status_code == 200
+    assert client.get("/openapi.json").json()["paths"]["/search"]["get"]
+
+
+# ---------------------------------------------------------------------------------------------- serve
+
+
+def test_index_staleness_follows_corpus_content(seed_index: Path, tmp_path: Path) -> None:
+    from indexer.build import index_staleness
+
+    assert index_staleness(CORPUS, seed_index) is None
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    changed = next(corpus.rglob("002_*.txt"))
+    changed.write_text(changed.read_text(encoding="utf-8") + "\nĐiều bổ sung.\n", encoding="utf-8")
+    assert "1 modified" in index_staleness(corpus, seed_index)
+    (corpus / "seeds" / "new.txt").write_text("Điều 1. Văn bản mới.\n", encoding="utf-8")
+    assert "1 new" in index_staleness(corpus, seed_index)
+    assert index_staleness(corpus, tmp_path / "missing-index").startswith("no index")

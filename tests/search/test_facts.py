@@ -1,0 +1,61 @@
+"""Fact extraction, Vietnamese and English: values compare by value, comparators, dates, modality, agency."""
+
+from __future__ import annotations
+
+from search.crosscheck.facts import extract_facts, parse_number
+
+
+def kinds(text: str, language: str = "vi") -> list[tuple]:
+    return [(f.kind, f.value, f.unit, f.comparator) for f in extract_facts(text, language)]
+
+
+def test_numbers_compare_by_value():
+    assert parse_number("0,5", "vi") == parse_number("0.5", "en") == 0.5
+    assert parse_number("01", "vi") == 1
+    assert parse_number("1.000.000", "vi") == 1_000_000
+    assert parse_number("1,000", "en") == 1000
+
+
+def test_percent_floor_vi_and_en_agree():
+    vi = kinds("Bảo đảm chi cho công tác xây dựng pháp luật không thấp hơn 0,5% tổng chi ngân sách hàng năm")
+    en = kinds("Ensure that spending on law-making is not less than 0.5% of the total annual budget", "en")
+    assert ("percent", 0.5, "%", "ge") in vi and ("percent", 0.5, "%", "ge") in en
+    assert kinds("01%")[0][1] == kinds("1%")[0][1] == 1.0
+
+
+def test_comparators():
+    assert kinds("Nhà nước nắm giữ trên 50% vốn điều lệ")[0][3] == "gt"
+    assert kinds("có giá trị từ 35% tổng giá trị tài sản trở lên")[0][3] == "ge"
+    assert kinds("bằng hoặc lớn hơn 35% tổng giá trị")[0][3] == "ge"
+    assert kinds("trong thời hạn không quá 150 ngày")[0][:4] == ("duration", 150.0, "day", "le")
+    assert kinds("at most 30 days", "en")[0][:4] == ("duration", 30.0, "day", "le")
+    assert kinds("dưới 100% vốn điều lệ")[0][3] == "lt"
+
+
+def test_amounts_and_durations():
+    facts = kinds("phạt tiền 1,5 tỷ đồng hoặc 500 triệu đồng trong thời hạn 05 ngày làm việc")
+    assert ("amount", 1.5e9, "đồng", "eq") in facts and ("amount", 5e8, "đồng", "eq") in facts
+    assert ("duration", 5.0, "working_day", "eq") in facts
+
+
+def test_references_and_document_dates_are_not_quantities():
+    assert kinds("theo quy định tại các Điều 38, 39, 40 và 42 của Luật này") == []
+    facts = kinds("Thực hiện Nghị quyết số 66-NQ/TW ngày 30/4/2025 của Bộ Chính trị")
+    assert facts == []  # the resolution's own date is no deadline, 66 no count
+
+
+def test_dates_and_deadlines():
+    facts = kinds("hoàn thành trước ngày 30 tháng 6 năm 2025; Quý III/2025")
+    assert ("deadline", "2025-06-30..2025-06-30", None, "eq") in facts
+    assert ("date", "2025-07-01..2025-09-30", None, "eq") in facts
+    en = kinds("By 2027, complete the amendment", "en")
+    assert en == [("deadline", "2027-01-01..2027-12-31", None, "eq")]
+
+
+def test_modality_and_agency():
+    facts = kinds("Sở Tư pháp chủ trì, phối hợp với các sở, ngành; nghiêm cấm hành vi gian lận")
+    assert ("agency", "so tu phap", None, "eq") in facts
+    assert ("modality", "prohibition", None, "eq") in facts
+    assert [f[1] for f in kinds("The company may decide; members must report", "en") if f[0] == "modality"] == \
+        ["permission", "obligation"]
+    assert [f for f in kinds("cổ phần có quyền biểu quyết") if f[0] == "modality"] == []
