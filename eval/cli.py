@@ -50,11 +50,13 @@ def parse_pairs(text: str | None) -> list[tuple[str, str]] | None:
 
 
 def _print_summary(result, paths) -> None:
-    from eval.metrics import TOP
+    from eval.metrics import QUERY_MEAN
+    from eval.report import report_metrics
 
-    metrics = [f"recall@{k}" for k in result.ks] + [f"mrr@{TOP}", f"ndcg@{TOP}"]
-    typer.echo(f"{result.name}: {len(result.queries)} queries")
-    typer.echo("mode      " + "".join(f"{m:>11}" for m in metrics))
+    metrics = report_metrics(result)
+    names = [m.replace("article_recall", "art_R").replace(QUERY_MEAN, "/q").replace("recall", "R") for m in metrics]
+    typer.echo(f"{result.name}: {len(result.queries)} queries (R: recall as defined; /q: per-query mean)")
+    typer.echo("mode      " + "".join(f"{m:>11}" for m in names))
     for mode, m in result.modes.items():
         typer.echo(f"{mode:<10}" + "".join(f"{m.means[x]:>11.3f}" for x in metrics))
     for c in result.comparisons:
@@ -143,6 +145,7 @@ def eval_command(
             info["corpus"] = str(corpus)
         info["index"] = str(index)
 
+        from eval.units import ArticleUnits
         from search import Searcher
 
         searcher = Searcher.open(index)
@@ -152,7 +155,8 @@ def eval_command(
         info["dense_model"] = (searcher.manifest.get("dense") or {}).get("model")
         result = runner.evaluate_retrievers(
             queries.stem if queries.is_file() else queries.name, labelled,
-            runner.searcher_retrievers(searcher, modes), ks, parse_pairs(compare), test, info)
+            runner.searcher_retrievers(searcher, modes), ks, parse_pairs(compare), test, info,
+            units=ArticleUnits(searcher))
 
     paths = write_report(result, report) if report else {}
     if save_baseline is not None:

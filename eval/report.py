@@ -19,7 +19,7 @@ from typing import Any
 
 from eval.anchors import ranked_items
 from eval.formats import write_trec_qrels, write_trec_run
-from eval.metrics import TOP
+from eval.metrics import QUERY_MEAN, TOP
 from eval.runner import PRIMARY_MODE, EvalResult, ModeResult, first_ranks
 
 WORST_SHOWN = 10
@@ -96,16 +96,27 @@ def summary(result: EvalResult) -> dict[str, Any]:
     }
 
 
+def report_metrics(result: EvalResult) -> list[str]:
+    """The columns of a modes table: defined recall@k, the per-query mean beside recall@10, article
+    recall@k when measured, MRR@10 and nDCG@10."""
+    present = next(iter(result.modes.values())).means if result.modes else {}
+    metrics = [f"recall@{k}" for k in result.ks] + [f"recall@{TOP}{QUERY_MEAN}"]
+    metrics += [f"article_recall@{k}" for k in result.ks if f"article_recall@{k}" in present]
+    return [m for m in metrics if m in present] + [f"mrr@{TOP}", f"ndcg@{TOP}"]
+
+
 def markdown(result: EvalResult, data: dict[str, Any]) -> str:
     ks = result.ks
-    metrics = [f"recall@{k}" for k in ks] + [f"mrr@{TOP}", f"ndcg@{TOP}"]
+    metrics = report_metrics(result)
     lines = [f"# Evaluation: {result.name}", "",
              f"{len(result.queries)} queries, {sum(len(q) for q in result.qrels.values())} judgements "
              f"(each counted once); generated {data['created']}.", ""]
     info = {k: v for k, v in result.info.items() if k not in ("skipped_without_judgements",) and v}
     if info:
         lines += ["```json", json.dumps(info, ensure_ascii=False, indent=1, default=str), "```", ""]
-    lines += ["## Modes", ""]
+    lines += ["## Modes", "", "recall@k as ../shared/eval/README.md defines it: judgements satisfied by a top-k "
+              "result ÷ all judgements; `(query mean)`: the mean of per-query recall (ranx's figure); "
+              "`article_recall@k`: the judged Điều (or plan point) holds a top-k result.", ""]
     rows = [[mode] + [_fmt(m.means[x]) for x in metrics] + [f"{m.seconds / max(len(result.queries), 1) * 1000:.0f}"]
             for mode, m in result.modes.items()]
     lines += _table(["mode"] + metrics + ["ms/query"], rows) + [""]
@@ -113,14 +124,17 @@ def markdown(result: EvalResult, data: dict[str, Any]) -> str:
         lines += ["![recall@k per mode](recall_at_k.png)", ""]
 
     if len(result.kinds()) > 1 or result.kinds() != ["trec"]:
-        lines += ["## By query kind", "", f"recall@{TOP} / MRR@{TOP} per mode.", ""]
+        article = f"article_recall@{TOP}" in next(iter(result.modes.values())).per_query
+        lines += ["## By query kind", "", f"recall@{TOP}{' / article recall@' + str(TOP) if article else ''} / "
+                  f"MRR@{TOP} per mode.", ""]
         header = ["kind", "n"] + list(result.modes)
         rows = []
         for kind in result.kinds():
             row = [kind, str(data["modes"][next(iter(result.modes))]["by_kind"][kind]["n"])]
             for mode in result.modes:
                 cell = data["modes"][mode]["by_kind"][kind]
-                row.append(f"{_fmt(cell[f'recall@{TOP}'])} / {_fmt(cell[f'mrr@{TOP}'])}")
+                parts = [cell[f"recall@{TOP}"]] + ([cell[f"article_recall@{TOP}"]] if article else [])
+                row.append(" / ".join(_fmt(v) for v in [*parts, cell[f"mrr@{TOP}"]]))
             rows.append(row)
         lines += _table(header, rows) + [""]
 

@@ -14,7 +14,6 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from statistics import fmean
 from typing import Any
 
 from eval.anchors import JudgedResult, Matcher, ResultLike, first_satisfying_rank, qrels_for
@@ -29,6 +28,7 @@ from eval.metrics import (
     judged_run,
     means,
 )
+from eval.units import ArticleUnits
 
 Retriever = Callable[[str, int], Sequence[ResultLike]]
 SEARCH_MODES = ("hybrid", "bm25", "dense", "phrase")
@@ -57,12 +57,14 @@ class ModeResult:
     per_query: PerQuery  # metric → query id → value
     judged: dict[str, list[JudgedResult]] = field(default_factory=dict)
     shown: dict[str, list[ShownResult]] = field(default_factory=dict)
-    curve: dict[int, float] = field(default_factory=dict)  # k → mean recall@k, k = 1..max k
+    curve: dict[int, float] = field(default_factory=dict)  # k → recall@k as defined, k = 1..max k
     seconds: float = 0.0
+    weights: dict[str, int] = field(default_factory=dict)  # query id → its number of judgements
 
     @property
     def means(self) -> dict[str, float]:
-        return means(self.per_query)
+        """Recall as defined (judgements satisfied ÷ all judgements) and per query; MRR, nDCG per query."""
+        return means(self.per_query, self.weights)
 
 
 @dataclass(slots=True)
@@ -80,13 +82,12 @@ class EvalResult:
         return [k for k in KIND_ORDER if k in present] + sorted(present - set(KIND_ORDER))
 
     def by_kind(self, mode: str) -> dict[str, dict[str, float]]:
-        """Mean of every metric per query kind (`n` = number of queries of that kind)."""
-        per_query = self.modes[mode].per_query
+        """Every metric per query kind, as `ModeResult.means` defines it (`n` = number of queries of that kind)."""
+        result = self.modes[mode]
         table: dict[str, dict[str, float]] = {}
         for kind in self.kinds():
             ids = [q.id for q in self.queries if q.kind == kind]
-            row = {metric: fmean(values[q] for q in ids) for metric, values in per_query.items()}
-            table[kind] = {"n": len(ids), **row}
+            table[kind] = {"n": len(ids), **means(result.per_query, result.weights, ids)}
         return table
 
 
@@ -95,17 +96,34 @@ def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
+def article_recall(query: LabelledQuery, results: Sequence[ResultLike], units: ArticleUnits,
+                   ks: Sequence[int]) -> dict[int, float]:
+    """Per k, the share of the query's judgements whose unit (Điều, or a plan's point) holds a top-k result."""
+    wanted = [(j.doc, units.judgement_unit(j)) for j in query.judgements]
+    found: dict[int, float] = {}
+    for k in ks:
+        reached = {(r.doc_id, units.unit_of(r.clause_id)) for r in results[:k]}
+        found[k] = sum(1 for doc, unit in wanted if unit is not None and (doc, unit) in reached) / len(wanted)
+    return found
+
+
 def evaluate_mode(queries: Sequence[LabelledQuery], qrels: Mapping[str, Mapping[str, int]], mode: str,
-                  retriever: Retriever, ks: Sequence[int], matcher: Matcher | None = None) -> ModeResult:
-    """Ask `retriever` every query for max(ks) results, judge them, score them."""
+                  retriever: Retriever, ks: Sequence[int], matcher: Matcher | None = None,
+                  units: ArticleUnits | None = None) -> ModeResult:
+    """Ask `retriever` every query for max(ks) results, judge them, score them (with `units`, also
+    article-level recall: `article_recall@k`)."""
     matcher = matcher or Matcher()
     depth = max(max(ks), TOP)
     judged: dict[str, list[JudgedResult]] = {}
     shown: dict[str, list[ShownResult]] = {}
+    articles: dict[int, dict[str, float]] = {k: {} for k in ks}
     started = time.perf_counter()
     for query in queries:
         results = list(retriever(query.text, depth))[:depth]
         judged[query.id] = matcher.judge(query, results)
+        if units is not None:
+            for k, value in article_recall(query, results, units, ks).items():
+                articles[k][query.id] = value
         shown[query.id] = [
             ShownResult(j.rank, j.clause_id, j.doc_id, getattr(r, "citation", "") or j.clause_id,
                         float(getattr(r, "score", 0.0)), snippet(r.text), j.satisfied)
@@ -113,10 +131,13 @@ def evaluate_mode(queries: Sequence[LabelledQuery], qrels: Mapping[str, Mapping[
         ]
     seconds = time.perf_counter() - started
     per_query = evaluate_judged(qrels, judged, ks)
+    if units is not None:
+        per_query.update({f"article_recall@{k}": values for k, values in articles.items()})
+    weights = {qid: len(judgements) for qid, judgements in qrels.items()}
     curve_ks = list(range(1, max(ks) + 1))
     curve_values = evaluate_judged(qrels, judged, curve_ks)
-    curve = {k: fmean(curve_values[f"recall@{k}"].values()) for k in curve_ks}
-    return ModeResult(mode, per_query, judged, shown, curve, seconds)
+    curve = {k: means({"r": curve_values[f"recall@{k}"]}, weights)["r"] for k in curve_ks}
+    return ModeResult(mode, per_query, judged, shown, curve, seconds, weights)
 
 
 def default_comparisons(modes: Sequence[str]) -> list[tuple[str, str]]:
@@ -127,12 +148,13 @@ def default_comparisons(modes: Sequence[str]) -> list[tuple[str, str]]:
 
 def evaluate_retrievers(name: str, queries: Sequence[LabelledQuery], retrievers: Mapping[str, Retriever],
                         ks: Sequence[int] = DEFAULT_KS, comparisons: Sequence[tuple[str, str]] | None = None,
-                        test: str = "fisher", info: dict[str, Any] | None = None) -> EvalResult:
+                        test: str = "fisher", info: dict[str, Any] | None = None,
+                        units: ArticleUnits | None = None) -> EvalResult:
     judged_queries = [q for q in queries if q.judgements]
     skipped = [q.id for q in queries if not q.judgements]
     qrels = qrels_for(judged_queries)
     matcher = Matcher()
-    modes = {mode: evaluate_mode(judged_queries, qrels, mode, retriever, ks, matcher)
+    modes = {mode: evaluate_mode(judged_queries, qrels, mode, retriever, ks, matcher, units)
              for mode, retriever in retrievers.items()}
     pairs = default_comparisons(list(modes)) if comparisons is None else comparisons
     compared = [compare_judged(qrels, modes[a].judged, modes[b].judged, (a, b), test) for a, b in pairs]
@@ -224,7 +246,8 @@ class GuardReport:
 
 def baseline_record(result: EvalResult, mode: str = PRIMARY_MODE, metrics: Sequence[str] = GUARD_METRICS,
                     note: str = "") -> dict[str, Any]:
-    """The content of eval/baselines.json for one measured run: means and per-query values."""
+    """The content of eval/baselines.json for one measured run: the defined means, per-query values and each
+    query's number of judgements (recall's weight)."""
     mode_result = result.modes[mode]
     return {
         "dataset": result.name,
@@ -233,12 +256,14 @@ def baseline_record(result: EvalResult, mode: str = PRIMARY_MODE, metrics: Seque
         "metrics": {m: round(mode_result.means[m], 6) for m in metrics},
         "per_query": {qid: {m: round(mode_result.per_query[m][qid], 6) for m in metrics}
                       for qid in sorted(result.qrels)},
+        "judgements": {qid: len(result.qrels[qid]) for qid in sorted(result.qrels)},
     }
 
 
 def check_regression(per_query: PerQuery, baseline: Mapping[str, Any], metrics: Sequence[str] = GUARD_METRICS,
                      tolerance: float = 1e-6) -> GuardReport:
-    """Fail when a metric's mean falls below the baseline; list every query whose value moved.
+    """Fail when a metric, as defined (recall: judgements satisfied ÷ all judgements, weighted by the
+    baseline's judgement counts), falls below the baseline; list every query whose value moved.
 
     `tolerance` only absorbs float rounding of the stored values (6 digits), not real drops.
     """
@@ -251,7 +276,7 @@ def check_regression(per_query: PerQuery, baseline: Mapping[str, Any], metrics: 
         failures.append(f"queries of the baseline not evaluated: {', '.join(missing)}")
     for metric in metrics:
         values = per_query[metric]
-        current_mean = fmean(values[q] for q in stored if q in values) if stored else 0.0
+        current_mean = means({metric: values}, baseline.get("judgements"), stored)[metric]
         expected = float(baseline["metrics"][metric])
         if current_mean < expected - tolerance:
             failures.append(f"{metric} fell: {current_mean:.4f} < baseline {expected:.4f} "
@@ -291,8 +316,9 @@ def evaluate_trec(qrels: Mapping[str, Mapping[str, int]], runs: Mapping[str, Map
     for run_name, run in runs.items():
         per_query = evaluate_run(positives, run, ks)
         curve_values = evaluate_run(positives, run, curve_ks)
-        curve = {k: fmean(curve_values[f"recall@{k}"].values()) for k in curve_ks}
-        modes[run_name] = ModeResult(run_name, per_query, curve=curve)
+        weights = {qid: len(judged) for qid, judged in positives.items()}
+        curve = {k: means({"r": curve_values[f"recall@{k}"]}, weights)["r"] for k in curve_ks}
+        modes[run_name] = ModeResult(run_name, per_query, curve=curve, weights=weights)
     names = list(runs)
     metrics = [f"recall@{TOP}", f"mrr@{TOP}", f"ndcg@{TOP}"]
     compared = [compare_runs(positives, runs[names[0]], runs[other], (names[0], other), metrics, test)

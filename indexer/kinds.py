@@ -19,6 +19,7 @@ class ClauseKind:
     en: str  # "clause"
     role: str  # "section" | "article" | "content"
     under_article: bool  # kept in the citation of a clause inside an Điều
+    reading_unit: bool  # an Điều or a plan's point: what article-level recall counts in
 
 
 def _read(path: Path) -> tuple[ClauseKind, ...]:
@@ -26,10 +27,10 @@ def _read(path: Path) -> tuple[ClauseKind, ...]:
     for line in path.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        kind, vi, en, role, under_article = line.split("\t")
+        kind, vi, en, role, under_article, reading_unit = line.split("\t")
         if role not in ("section", "article", "content"):
             raise ValueError(f"{path}: unknown role {role!r} for {kind}")
-        kinds.append(ClauseKind(kind, vi, en, role, under_article == "yes"))
+        kinds.append(ClauseKind(kind, vi, en, role, under_article == "yes", reading_unit == "yes"))
     return tuple(kinds)
 
 
@@ -41,6 +42,7 @@ ARTICLE_KINDS = frozenset(entry.kind for entry in TABLE if entry.role == "articl
 # Kinds whose clause may be a bare title over its children (sections and articles).
 HEADING_KINDS = SECTION_KINDS | ARTICLE_KINDS
 DROPPED_UNDER_ARTICLE = frozenset(entry.kind for entry in TABLE if not entry.under_article)
+READING_UNIT_KINDS = frozenset(entry.kind for entry in TABLE if entry.reading_unit)
 
 
 def vi_word(kind: str) -> str:

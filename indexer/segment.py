@@ -161,7 +161,40 @@ def segment_texts(texts: list[str], progress: bool = False, workers: int | None 
     return results
 
 
-def query_terms(normalised_query: str, language: str) -> list[str]:
-    """BM25 terms of a normalised query (segmented with underthesea when Vietnamese)."""
-    words = _segment_one(normalised_query) if language == "vi" else None
-    return lexical_terms(normalised_query, words)
+def compound_spans(text: str) -> list[tuple[int, int, str]]:
+    """The maximal number and code tokens of a lower-cased text (start, end, term): where two patterns
+    overlap ("0.5" inside "0.5%") only the longest is kept."""
+    lowered = text.lower()
+    found = sorted(((m.start(), m.end(), m.group(0).replace(" ", "")) for _name, pattern in COMPOUND_PATTERNS
+                    for m in pattern.finditer(lowered)), key=lambda span: (span[0], -span[1]))
+    kept: list[tuple[int, int, str]] = []
+    for start, end, term in found:
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end, term))
+    return kept
+
+
+def segment_query(normalised_query: str) -> list[str]:
+    """underthesea's words of a (Vietnamese) query."""
+    return _segment_one(normalised_query)
+
+
+def query_terms(normalised_query: str, language: str, words: Sequence[str] | None = None) -> list[str]:
+    """BM25 terms of a normalised query (segmented with underthesea when Vietnamese).
+
+    A number, percentage, amount, date or document number is one term, as written ("0.5%", "66-nq/tw"),
+    never also its pieces: "0" and "5" of "0,5%" would match every clause numbered 5 (measured: results
+    5-10 of `0,5% tổng chi ngân sách` were English clauses whose only match was a list number "5.").
+    Clauses keep both forms, so the whole token finds them. `words`: the query's segmentation when the
+    caller has it already."""
+    spans = compound_spans(normalised_query)
+    terms: list[str] = []
+    cursor = 0
+    for start, end, term in spans:
+        terms += syllables(normalised_query[cursor:start])
+        terms.append(term)
+        cursor = end
+    terms += syllables(normalised_query[cursor:])
+    if language == "vi":
+        terms += word_terms(words if words is not None else _segment_one(normalised_query))
+    return terms

@@ -9,7 +9,7 @@ Defaults were chosen on the development sets (seed_queries and vlc_title_queries
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -25,11 +25,28 @@ class FusionWeights:
     # 0.948 at 0), and at 0 the query is not encoded at all, which also takes it off the hot path.
     dense_other_language: float = 0.0
     phrase: float = 1.5
+    # the glossary translation of the query into the corpus's other language, ranked by BM25 (its own
+    # ranking: it judges only clauses of that language, see weighted_rrf's `blind`)
+    translated: float = 1.0
+    # With a translation over a corpus of both languages, each language's clauses are fused by the signals
+    # that judge that language, then interleaved: the translated side's n-th clause stands at n / this
+    # (tuned on the dev halves: eval/training/tune_fusion.py).
+    translated_trust: float = 0.8
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes
+    extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
+
+    def as_map(self, dense: float) -> dict[str, float]:
+        return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated, **self.extra}
 
 
 DEFAULT_WEIGHTS = FusionWeights()
+# Weights per kind of query (search.query.KINDS); a kind not listed uses DEFAULT_WEIGHTS.
+KIND_WEIGHTS: dict[str, FusionWeights] = {}
+
+
+def weights_for(kind: str) -> FusionWeights:
+    return KIND_WEIGHTS.get(kind, DEFAULT_WEIGHTS)
 
 
 def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf_k: int = RRF_K,
@@ -60,3 +77,33 @@ def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf
     lexical = {position: rank for rank, position in enumerate(rankings.get("bm25", np.zeros(0)).tolist())}
     unranked = len(lexical)
     return sorted(fused.items(), key=lambda item: (-round(item[1], 12), lexical.get(item[0], unranked), item[0]))
+
+
+def merge_sides(sides: list[tuple[list[tuple[int, float]], float]]) -> list[tuple[int, float]]:
+    """Rankings of disjoint sets of clauses (one per language) interleaved by rank: a side's n-th clause
+    stands at n / factor, so with factors 1 and 0.5 the second side gets one place in three. Fused
+    scores of two sides are not comparable (a side judged by one signal decays slower than one whose
+    two signals disagree: measured, the translated side never reached the top 10 when merged by
+    normalised score). `sides`: (fused ranking, factor); the merged score is 1 / position."""
+    keyed = [(rank / factor, side, position) for side, (ranking, factor) in enumerate(sides) if factor > 0
+             for rank, (position, _score) in enumerate(ranking, start=1)]
+    keyed.sort()
+    return [(position, 1.0 / key) for key, _side, position in keyed]
+
+
+def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: float,
+         blind: dict[str, np.ndarray], target: np.ndarray | None = None,
+         dense_on_target: bool = False) -> list[tuple[int, float]]:
+    """The fused order of a query's rankings. `target`: the clauses in the translation's language when a
+    translated ranking exists over a corpus of both languages; each language is then fused apart by the
+    signals that judge it and the two interleaved (`merge_sides`)."""
+    weight_map = weights.as_map(dense_weight)
+    if target is None or "translated" not in rankings:
+        return weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
+    target_signals = {"translated"} | ({"dense"} if dense_on_target else set())
+    sides = []
+    for in_target, factor in ((False, 1.0), (True, weights.translated_trust)):
+        side = {name: positions[target[positions] == in_target] for name, positions in rankings.items()
+                if (name in target_signals) == in_target}
+        sides.append((weighted_rrf({n: p for n, p in side.items() if len(p)}, weight_map, weights.rrf_k), factor))
+    return merge_sides(sides)

@@ -6,6 +6,7 @@ of clause positions (the order of clauses in documents.jsonl) with their scores.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import numpy as np
 
 from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR
 from indexer.embed import Encoder, load_faiss, vectors_at
+from indexer.normalise import skeleton
+from search.query import TermGroup
 
 
 def top_positions(scores: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -37,6 +40,7 @@ class LexicalRetriever:
         self.head = bm25s.BM25.load(str(directory / HEAD_DIR), mmap=True)
         self.head_weight = head_weight
         self.size = int(self.body.scores["num_docs"])
+        self._unmarked: UnmarkedVocabulary | None = None
 
     def _scores(self, index: Any, terms: list[str]) -> np.ndarray:
         ids = index.get_tokens_ids(terms)
@@ -54,6 +58,44 @@ class LexicalRetriever:
         if self.head_weight:
             combined = combined + self.head_weight * self._scores(self.head, unique)
         return combined
+
+    def group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
+        """Body + head_weight × heading scores of a structured query: per group, its weight times the best
+        of its alternatives (each the sum of its terms' scores)."""
+        combined = self._group_scores(self.body, groups)
+        if self.head_weight:
+            combined += self.head_weight * self._group_scores(self.head, groups)
+        return combined
+
+    def _group_scores(self, index: Any, groups: Sequence[TermGroup]) -> np.ndarray:
+        total = np.zeros(self.size, dtype=np.float32)
+        for group in groups:
+            if len(group.alternatives) == 1:
+                self._add_terms(index, total, group.alternatives[0], group.weight)
+                continue
+            best = np.zeros(self.size, dtype=np.float32)
+            for alternative in group.alternatives:
+                scores = np.zeros(self.size, dtype=np.float32)
+                self._add_terms(index, scores, alternative, 1.0)
+                np.maximum(best, scores, out=best)
+            total += group.weight * best
+        return total
+
+    @staticmethod
+    def _add_terms(index: Any, into: np.ndarray, terms: Sequence[str], weight: float) -> None:
+        """into[clause] += weight × BM25(term, clause) for each term (a column of the score matrix)."""
+        scores = index.scores
+        for term in terms:
+            token_id = index.vocab_dict.get(term)
+            if token_id is None:
+                continue
+            start, end = scores["indptr"][token_id], scores["indptr"][token_id + 1]
+            into[scores["indices"][start:end]] += weight * scores["data"][start:end]
+
+    def unmarked_vocabulary(self) -> UnmarkedVocabulary:
+        if self._unmarked is None:
+            self._unmarked = UnmarkedVocabulary(self.body)
+        return self._unmarked
 
     def postings(self, term: str) -> np.ndarray:
         """Clause positions whose body contains `term` (exact, from the sparse score matrix)."""
@@ -74,6 +116,33 @@ class LexicalRetriever:
                 break
             result = np.intersect1d(result, other, assume_unique=True)
         return np.sort(result)
+
+
+class UnmarkedVocabulary:
+    """The index's marked terms by their skeleton ("ket_hon" → "kết_hôn"), most frequent first: how a query
+    typed without tone marks reaches clauses written with them. Built on first use (~0.5 s on the VLC)."""
+
+    ALTERNATIVES = 3  # marked readings kept per unmarked term; "ket" is kết, két, kẹt…
+
+    def __init__(self, index: Any) -> None:
+        indptr = index.scores["indptr"]
+        readings: dict[str, list[tuple[int, str]]] = {}
+        for term, token_id in index.vocab_dict.items():
+            if term.isascii():
+                continue
+            key = skeleton_term(term)
+            if key and key != term:
+                readings.setdefault(key, []).append((int(indptr[token_id + 1] - indptr[token_id]), term))
+        self._readings = {key: [term for _df, term in sorted(found, reverse=True)[: self.ALTERNATIVES]]
+                          for key, found in readings.items()}
+
+    def readings(self, unmarked: str) -> list[str]:
+        return self._readings.get(unmarked, [])
+
+
+def skeleton_term(term: str) -> str:
+    """A BM25 term without marks, its word joints kept: "kết_hôn" → "ket_hon"."""
+    return "_".join(skeleton(part) for part in term.split("_"))
 
 
 class DenseRetriever:

@@ -17,13 +17,14 @@ import numpy as np
 
 from indexer import manifest as mf
 from indexer.build import DOCUMENTS_FILE
-from indexer.kinds import HEADING_KINDS, SECTION_KINDS, vi_word
+from indexer.kinds import HEADING_KINDS, READING_UNIT_KINDS, SECTION_KINDS, vi_word
 from indexer.model import Clause, Document, DocumentMeta
-from search.fuse import DEFAULT_WEIGHTS, FusionWeights, weighted_rrf
+from search.fuse import DEFAULT_WEIGHTS, FusionWeights, fuse, weights_for
 from search.highlight import term_spans, to_original
+from search.lexicon import load_lexicon
 from search.model import Hit
 from search.phrase import find_phrase, phrase_pattern, phrase_words
-from search.query import MODES, Filters, parse_query
+from search.query import MODES, Filters, QueryPlan, analyse
 from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
 
 
@@ -74,6 +75,20 @@ def lead_clauses(clauses: list[Clause]) -> np.ndarray:
     return lead
 
 
+def reading_units(clauses: list[Clause], position: dict[str, int]) -> np.ndarray:
+    """For each clause position, the position of the unit it lies in (its Điều, or a plan's numbered point;
+    itself when it lies in neither), as the table of clause kinds defines reading units."""
+    units = np.arange(len(clauses))
+    inside = np.zeros(len(clauses), dtype=bool)
+    for index, clause in enumerate(clauses):  # parents precede their children
+        if clause.kind in READING_UNIT_KINDS:
+            inside[index] = True
+        elif clause.parent_id is not None and clause.parent_id in position and inside[position[clause.parent_id]]:
+            units[index] = units[position[clause.parent_id]]
+            inside[index] = True
+    return units
+
+
 def document_summary(meta: DocumentMeta) -> dict[str, Any]:
     return {"type": meta.doc_type, "number": meta.number, "issuer": meta.issuer, "date": meta.date,
             "title": meta.title, "language": meta.language}
@@ -109,6 +124,7 @@ class Searcher:
         doc_ids = [doc.doc_id for doc in documents]
         self._doc_order = doc_ids
         self._lead = lead_clauses(self._clauses)
+        self._unit = reading_units(self._clauses, self._position)
         self._bare_section = bare_section_headings(self._clauses, self._lead)
         self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
         self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
@@ -121,6 +137,7 @@ class Searcher:
         self._same_language: dict[str, np.ndarray | None] = {}
         self._other_language: dict[str, np.ndarray] = {}
         clause_languages = np.array([clause.language for clause in self._clauses], dtype=object)
+        self._languages = frozenset(clause_languages.tolist())
         for language in set(clause_languages.tolist()) | {"vi", "en"}:
             same = clause_languages == language
             self._same_language[language] = None if same.all() else same
@@ -230,57 +247,58 @@ class Searcher:
                weights: FusionWeights | None = None) -> list[Hit]:
         return self.search_explained(query, k, mode, filters, weights)[0]
 
+    def analyse(self, query: str) -> QueryPlan:
+        """The query's plan against this index (its languages, its vocabulary for unmarked input)."""
+        return analyse(query, load_lexicon(), self._languages, self.lexical.unmarked_vocabulary())
+
     def search_explained(self, query: str, k: int = 10, mode: str = "hybrid",
                          filters: Filters | dict[str, Any] | None = None,
                          weights: FusionWeights | None = None) -> tuple[list[Hit], dict[str, Any]]:
-        """Hits plus timing and query analysis (terms, phrases) for --explain and the API."""
-        from indexer.normalise import normalise
-        from indexer.segment import query_terms
-
+        """Hits plus timing and the query's analysis (terms, expansions, translations) for --explain and
+        the API."""
         started = time.perf_counter()
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
         if mode == "dense" and self.dense is None:
             raise ValueError("this index has no dense vectors (built with --no-dense); use --mode bm25 or rebuild")
-        weights = weights or self.weights
-        parsed = parse_query(query)
+        plan = self.analyse(query)
+        weights = weights or (self.weights if self.weights is not DEFAULT_WEIGHTS else weights_for(plan.kind))
         filters = Filters.from_value(filters)
         mask = self._mask(filters)
-        normalised = normalise(parsed.text, parsed.language)
-        terms = query_terms(normalised, parsed.language)
 
-        required = list(parsed.phrases) or ([parsed.text] if mode == "phrase" else [])
-        verified = self._verify(required, parsed.language, mask) if required else None
+        required = list(plan.phrases) or ([plan.text] if mode == "phrase" else [])
+        verified = self._verify(required, plan.language, mask) if required else None
         if verified is not None:
             allowed = np.zeros(len(self._clauses), dtype=bool)
             allowed[list(verified)] = True
             mask = allowed if mask is None else (mask & allowed)
 
-        lexical = self.lexical.scores(terms)
+        lexical = self.lexical.group_scores(plan.groups)
         rankings: dict[str, np.ndarray] = {}
         signal_scores: dict[str, dict[int, float]] = {}
         depth = max(weights.depth, k)
+
+        def rank(signal: str, positions: np.ndarray, values: np.ndarray) -> None:
+            rankings[signal] = positions
+            signal_scores[signal] = dict(zip(positions.tolist(), values.tolist(), strict=True))
+
         if mode in ("hybrid", "bm25", "phrase"):
-            positions, values = top_positions(lexical, depth if mode != "phrase" else len(lexical), mask)
-            rankings["bm25"] = positions
-            signal_scores["bm25"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
-        languages = (self._manifest.model or {}).get("languages", ["*"])
-        covered = "*" in languages or parsed.language in languages
-        dense_weight = weights.dense if covered else weights.dense_other_language
-        same = self._same_language[parsed.language]
+            rank("bm25", *top_positions(lexical, depth if mode != "phrase" else len(lexical), mask))
+        same = self._same_language[plan.language]
         # Signals that cannot judge clauses of another language than the query's (see weighted_rrf).
-        blind: dict[str, np.ndarray] = {} if same is None else {"phrase": self._other_language[parsed.language]}
-        if self.dense is not None and (mode == "dense" or (mode == "hybrid" and dense_weight)):
-            dense_mask = mask
-            if same is not None and not self.dense.encoder.cross_lingual:
-                dense_mask = same if mask is None else (mask & same)
-                blind["dense"] = blind["phrase"]
-            positions, values = self.dense.search(parsed.text, depth, dense_mask, parsed.language)
-            rankings["dense"] = positions
-            signal_scores["dense"] = dict(zip(positions.tolist(), values.tolist(), strict=True))
+        blind: dict[str, np.ndarray] = {} if same is None else {"phrase": self._other_language[plan.language]}
+        translated_mask = target = None
+        if plan.translated_groups and mode in ("hybrid", "bm25"):
+            target = self._same_language[plan.target_language]  # None: every clause is in that language
+            translated_mask = target if mask is None or target is None else (mask & target)
+            rank("translated", *top_positions(self.lexical.group_scores(plan.translated_groups), depth,
+                                              translated_mask))
+        dense_weight, dense_on_target = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind,
+                                                           rank)
+
         phrase_hits = verified
-        if phrase_hits is None and mode == "hybrid" and len(phrase_words(normalised)) >= 2:
-            phrase_hits = self._verify([parsed.text], parsed.language, mask)
+        if phrase_hits is None and mode == "hybrid" and len(phrase_words(plan.normalised)) >= 2:
+            phrase_hits = self._verify([plan.text], plan.language, mask)
         if phrase_hits:
             ordered = sorted(phrase_hits, key=lambda p: (-float(lexical[p]), p))
             rankings["phrase"] = np.array(ordered, dtype=np.int64)
@@ -288,22 +306,23 @@ class Searcher:
 
         if mode == "phrase":
             order = [(p, float(lexical[p])) for p in (rankings.get("phrase", np.zeros(0, np.int64))).tolist()]
-        elif mode == "bm25":
-            order = list(signal_scores["bm25"].items())
         elif mode == "dense":
-            order = list(signal_scores["dense"].items())
-        else:
-            weight_map = {"bm25": weights.bm25, "phrase": weights.phrase, "dense": dense_weight}
-            order = weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
+            order = list(signal_scores.get("dense", {}).items())
+        elif mode == "bm25" and "translated" not in rankings:
+            order = list(signal_scores["bm25"].items())
+        else:  # hybrid, or bm25 with a translated query: both lexical rankings fused
+            signals = rankings if mode == "hybrid" else {s: rankings[s] for s in ("bm25", "translated")}
+            order = fuse(signals, weights, dense_weight, blind, target, dense_on_target)
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}
                 order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
 
         if verified is None and mode != "phrase" and not (filters and filters.kind):
             order = self._substitute_leads(order)
-        query_words = set(phrase_words(normalised))
+        query_words = set(phrase_words(plan.normalised)) | {w for e in plan.expansions + plan.translations
+                                                             for t in e.targets for w in phrase_words(t)}
         hits = []
-        for rank, (position, score) in enumerate(order[:k], start=1):
+        for position_rank, (position, score) in enumerate(order[:k], start=1):
             scores = {name: values[position] for name, values in signal_scores.items() if position in values}
             for name, positions in rankings.items():
                 where = np.flatnonzero(positions == position)
@@ -312,11 +331,39 @@ class Searcher:
             if mode == "hybrid":
                 scores["rrf"] = score
             spans = (phrase_hits or {}).get(position)
-            hits.append(self._hit(rank, position, score, scores, spans, query_words))
+            hits.append(self._hit(position_rank, position, score, scores, spans, query_words))
         info = {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
-                "normalised": normalised, "terms": terms, "phrases": required, "language": parsed.language,
-                "phrase_matches": len(phrase_hits or {})}
+                **plan.explain(), "phrases": required, "phrase_matches": len(phrase_hits or {}),
+                "signals": sorted(rankings)}
         return hits, info
+
+    def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
+                      depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],
+                      rank: Any) -> tuple[float, bool]:
+        """Rank by dense similarity when the encoder knows the query's language, or else the language its
+        translation is in (an English question, translated, reaches a Vietnamese-only encoder); returns the
+        weight the dense signal gets in fusion (0: not used) and whether it ranked the translation's side."""
+        if self.dense is None or mode not in ("dense", "hybrid"):
+            return 0.0, False
+        languages = (self._manifest.model or {}).get("languages", ["*"])
+        on_target = False
+        if "*" in languages or plan.language in languages:
+            text, language, dense_mask = plan.dense_text, plan.language, mask
+            same = self._same_language[plan.language]
+            if same is not None and not self.dense.encoder.cross_lingual:
+                dense_mask = same if mask is None else (mask & same)
+                blind["dense"] = blind["phrase"]
+            weight = weights.dense
+        elif plan.translated_text and plan.target_language in languages:
+            text, language, dense_mask = plan.translated_text, plan.target_language, translated_mask
+            weight, on_target = weights.dense, True
+        else:
+            weight = weights.dense_other_language
+            if not weight and mode != "dense":
+                return 0.0, False
+            text, language, dense_mask = plan.dense_text, plan.language, mask
+        rank("dense", *self.dense.search(text, depth, dense_mask, language))
+        return weight, on_target
 
     def _substitute_leads(self, order: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Bare article headings replaced by the clause that leads their content, first occurrence kept;

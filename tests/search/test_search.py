@@ -10,8 +10,9 @@ import pytest
 
 from indexer.normalise import normalise, skeleton
 from search.fuse import weighted_rrf
+from search.lexicon import load_lexicon
 from search.phrase import find_phrase, phrase_pattern
-from search.query import Filters, parse_query
+from search.query import Filters, analyse
 from tests.conftest import SEED_QUERIES, VLC
 
 PHRASE_QUERY = '"0,5% tổng chi ngân sách"'
@@ -41,11 +42,12 @@ def recall_mrr(searcher, queries: list[dict], mode: str, k: int = 10) -> tuple[f
 # ---------------------------------------------------------------------------------------- pure parts
 
 
-def test_parse_query_splits_quoted_phrases():
-    parsed = parse_query('“tổng chi ngân sách” 0,5%')
+def test_analysis_splits_quoted_phrases_and_expands_nothing_inside_them():
+    parsed = analyse('“tổng chi ngân sách” 0,5%', load_lexicon())
     assert parsed.phrases == ("tổng chi ngân sách",)
     assert parsed.text == "tổng chi ngân sách 0,5%"
-    assert parsed.language == "vi"
+    assert parsed.language == "vi" and parsed.kind == "phrase"
+    assert parsed.expansions == () and parsed.translations == ()
 
 
 def test_phrase_pattern_tolerates_line_breaks_quotes_and_number_formats():
