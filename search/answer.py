@@ -102,7 +102,7 @@ class Evidence:
     path: str
     text: str  # the clause's original text
     sentence: str  # the answering sentence, from the clause's clean text
-    sentence_span: tuple[int, int]  # [start, end) of the sentence in `text`
+    sentence_span: tuple[int, int]  # [start, end) in `text` of what the sentence was cleaned from
     facts: list[dict[str, Any]]  # numbers, durations, dates of the sentence; spans are offsets in `text`
     coverage: float
     rank: int  # the clause's rank in the search results
@@ -686,6 +686,7 @@ def answer(searcher: Any, question: str, *, k: int = CANDIDATES, filters: Any = 
     """Answer `question` from the index: extractive always; generated too when `generate` is given."""
     analysed = analyse_question(question)
     language = analysed.language
+    model = model if model is not None else getattr(generate, "model", None)
     evidence, confidence, scored = extractive(searcher, analysed, k=k, filters=filters)
     if not evidence:
         return Answer(question, language, "not_found", "extractive", _not_found_text(language, confidence), [],

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from eval.paths import SEED_ANSWER_QUESTIONS
 from indexer.normalise import skeleton
@@ -166,3 +168,17 @@ def test_dates_are_checked_against_the_cited_clause(searcher) -> None:
     assert problems == []
     _claims, problems = verify_generated("By 2026 the bottlenecks are removed [1].", result.evidence, searcher)
     assert problems and "2026" in problems[0]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.text(max_size=120) | st.sampled_from(["?", "bao nhiêu?", '"', "khi nào", "0,5%", "Điều 5 khoản 2?"]))
+def test_any_text_gets_an_answer_or_not_found(searcher, question: str) -> None:
+    result = answer(searcher, question)
+    assert result.status in ("answered", "not_found")
+    assert result.found == bool(result.evidence)
+    for item in result.evidence:
+        # the sentence is from the clause's clean text (joined lines, repaired glyphs); its span is where that
+        # clean text comes from in the original
+        mapped = searcher.get_clause(item.clause_id).clean_mapped()
+        at = mapped.text.find(item.sentence)
+        assert at >= 0 and mapped.to_original(at, at + len(item.sentence)) == tuple(item.sentence_span)
