@@ -47,7 +47,12 @@ def serve(
     import uvicorn
 
     from api.app import ENV_INDEX, ENV_MULTIPROC
+    from api.llm import ChatModel
 
+    try:  # a half-configured language model fails here, not in every worker
+        ChatModel.from_environment()
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
     ensure_index(index, corpus)
     os.environ[ENV_INDEX] = str(index.resolve())
     # Links in MCP tool results point at this server; a named host is allowed by the MCP endpoint's
