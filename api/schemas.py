@@ -302,6 +302,7 @@ class CandidateOut(BaseModel):
     coverage: float
     typed: bool = Field(description="states a fact of the kind the question asks for")
     missing: list[str]
+    apart: list[str] = Field(default_factory=list, description="neighbouring question words found far apart")
 
 
 class ConfidenceOut(BaseModel):
