@@ -5,9 +5,10 @@ dates it states and the citation — or an explicit "not found in the indexed do
 
 Extractive (always, no model):
 1. The question is analysed (`analyse_question`): its language, the kind of fact it asks for (`expected`:
-   percent, quantity, duration, date, or none — phrases in `data/answer_terms.json`) and its content words
-   (underthesea words, question words and stop words left out).
-2. The searcher's hybrid ranking gives candidate clauses (public `Searcher.search` only).
+   percent, quantity, amount, duration, date, or none — phrases in `data/answer_terms.json`) and its
+   content words (underthesea words, question words and stop words left out).
+2. The searcher's hybrid ranking of the question, and of its content words alone, gives candidate clauses
+   (public `Searcher.search` only).
 3. Each candidate (and each point under a retrieved lead-in "… sau đây:") is scored by **coverage**: the
    share of the question's content words, weighted by their rarity in the corpus (idf from the number of
    clauses holding the word, counted by a phrase search), that occur in the clause or its headings (in its
@@ -26,8 +27,8 @@ Extractive (always, no model):
 
 `MIN_COVERAGE` was chosen on the seed corpus (see the constant): questions the seeds answer and questions
 they cannot, written for that purpose and kept in `eval/dev/seed_answer_questions.jsonl`; the VLC laws
-(`eval/dev/vlc_answer_questions.jsonl`) were a check afterwards. `lexvn ask --questions FILE.jsonl --json`
-prints, per question, the coverage of the best candidates and why an answer was given or refused.
+(`eval/dev/vlc_answer_questions.jsonl`) were a check afterwards. `lexvn ask --questions FILE.jsonl` prints,
+per question, the coverage of the best candidates and why an answer was given or refused.
 
 Generated (only when the caller passes `generate`, a function from chat messages to text, e.g. an
 OpenAI-compatible endpoint the user configured — see api/llm.py; this module makes no HTTP call):
