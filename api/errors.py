@@ -24,6 +24,7 @@ ERROR_CODES = {
     415: "unsupported_media_type",
     422: "validation_error",
     500: "internal_error",
+    503: "unavailable",
 }
 
 

@@ -263,3 +263,89 @@ class HealthResponse(BaseModel):
     model: str | None = Field(description="the dense encoder, or null for a BM25-only index")
     modes: list[str]
     manifest: dict[str, Any]
+
+
+# ---------------------------------------------------------------------------------------------- answers
+
+
+class FactOut(BaseModel):
+    kind: str = Field(description="percent | amount | duration | count | date | deadline")
+    value: Any = Field(description="comparable value: a number (percent points, đồng, days…) or an ISO interval 'start..end'")
+    text: str = Field(description="as written in the clause")
+    describe: str = Field(description="the value in words, with its comparator: '≥ 0.5 %'")
+    unit: str | None = None
+    comparator: str = Field(default="eq", description="ge | le | gt | lt | eq")
+    span: tuple[int, int] | None = Field(default=None, description="[start, end) offsets into the clause's `text`")
+
+
+class EvidenceOut(BaseModel):
+    clause_id: str
+    doc_id: str
+    source: str
+    citation: str
+    citation_en: str
+    path: str
+    text: str = Field(description="the clause's original text")
+    sentence: str = Field(description="the sentence that answers")
+    sentence_span: tuple[int, int] = Field(description="[start, end) offsets in `text` of the original of `sentence` (cleaned: joined lines, repaired glyphs)")
+    facts: list[FactOut] = Field(default_factory=list, description="numbers, durations and dates the sentence states")
+    coverage: float = Field(description="share of the question's words (weighted by rarity) the clause covers")
+    rank: int = Field(description="the clause's rank in the search for the question")
+    document: DocumentMetaOut
+    page_url: str | None = Field(default=None, description="the clause on the lexvn page")
+
+
+class CandidateOut(BaseModel):
+    clause_id: str
+    citation: str
+    rank: int
+    coverage: float
+    typed: bool = Field(description="states a fact of the kind the question asks for")
+    missing: list[str]
+    apart: list[str] = Field(default_factory=list, description="neighbouring question words found far apart")
+
+
+class ConfidenceOut(BaseModel):
+    coverage: float
+    threshold: float
+    expected: str | None = Field(description="the kind of fact asked for: percent, quantity, duration, date or null")
+    words: list[str] = Field(description="the question's content words")
+    missing: list[str] = Field(description="content words the best clause does not cover")
+    absent: list[str] = Field(description="content words no indexed clause holds")
+    confident: bool
+    reason: str
+    candidates: list[CandidateOut] = Field(default_factory=list)
+
+
+class ClaimOut(BaseModel):
+    kind: str = Field(description="marker | quantity | date | number | document | reference")
+    text: str
+    supported: bool
+    clause_ids: list[str] = Field(default_factory=list)
+    note: str = ""
+
+
+class GenerationOut(BaseModel):
+    model: str | None
+    text: str | None = Field(description="the model's reply, verified or not (null when it could not be asked)")
+    verified: bool
+    refused: bool = Field(description="strict mode withheld the reply because it failed verification")
+    declined: bool = Field(description="the model said the clauses do not answer")
+    claims: list[ClaimOut] = Field(default_factory=list)
+    problems: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+class AnswerResponse(BaseModel):
+    question: str
+    language: str
+    status: Literal["answered", "not_found", "flagged", "refused"] = Field(
+        description="answered: extractive, or generated and verified; not_found: no confident evidence; "
+                    "flagged: generated but a number, date or citation is not in the cited clauses; "
+                    "refused: the same, in strict mode (`text` is then the extractive answer)")
+    mode: Literal["extractive", "generated"]
+    text: str = Field(description="the answer to show, or 'not found in the indexed documents'")
+    evidence: list[EvidenceOut] = Field(description="the clauses cited, best first")
+    confidence: ConfidenceOut
+    generation: GenerationOut | None = None
+    took_ms: float = 0.0

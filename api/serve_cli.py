@@ -43,18 +43,29 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes, each opens the index")] = 1,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
 ) -> None:
-    """Serve the search API (OpenAPI at /docs) and the search page on http://HOST:PORT/."""
+    """Serve the search API (OpenAPI at /docs), the search page on http://HOST:PORT/ and the MCP server at /mcp."""
     import uvicorn
 
     from api.app import ENV_INDEX, ENV_MULTIPROC
+    from api.llm import ChatModel
 
+    try:  # a half-configured language model fails here, not in every worker
+        ChatModel.from_environment()
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from error
     ensure_index(index, corpus)
     os.environ[ENV_INDEX] = str(index.resolve())
+    # Links in MCP tool results point at this server; a named host is allowed by the MCP endpoint's
+    # Host/Origin check (loopback always is; for 0.0.0.0 set LEXVN_MCP_ALLOWED_HOSTS to the names clients use).
+    os.environ.setdefault("LEXVN_PUBLIC_URL", f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")
+    if host not in ("127.0.0.1", "localhost", "::1", "0.0.0.0", "::"):
+        allowed = [h for h in os.environ.get("LEXVN_MCP_ALLOWED_HOSTS", "").split(",") if h.strip()]
+        os.environ["LEXVN_MCP_ALLOWED_HOSTS"] = ",".join([*allowed, host, f"{host}:*"])
     metrics_dir = None
     if workers > 1:  # prometheus-client sums the workers' metrics through files in this directory
         metrics_dir = tempfile.mkdtemp(prefix="lexvn-metrics-")
         os.environ[ENV_MULTIPROC] = metrics_dir
-    typer.echo(f"lexvn: serving {index} on http://{host}:{port}/ (API docs at /docs)", err=True)
+    typer.echo(f"lexvn: serving {index} on http://{host}:{port}/ (API docs at /docs, MCP at /mcp)", err=True)
     try:
         uvicorn.run(
             "api.app:app_from_environment",

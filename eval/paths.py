@@ -12,5 +12,8 @@ SHARED_EVAL = SHARED / "eval"
 SEED_QUERIES = SHARED_EVAL / "seed_queries.jsonl"
 VLC_TITLE_QUERIES = SHARED_EVAL / "vlc_title_queries.jsonl"
 DEV_TITLE_QUERIES = ROOT / "eval" / "dev" / "vlc_dev_title_queries.jsonl"
+# Questions the seeds answer and questions they cannot: the data search/answer.py's confidence rule was set on.
+SEED_ANSWER_QUESTIONS = ROOT / "eval" / "dev" / "seed_answer_questions.jsonl"
+VLC_ANSWER_QUESTIONS = ROOT / "eval" / "dev" / "vlc_answer_questions.jsonl"  # the same over ../shared/vlc
 MODELS_DIR = ROOT / "indexer" / "models"  # where trained encoders are shipped
 WORK_DIR = ROOT / ".lexvn"

@@ -10,6 +10,8 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+# Generated answers are off unless a test starts its own endpoint: a developer's LEXVN_LLM_URL is not used.
+os.environ.pop("LEXVN_LLM_URL", None)
 
 from eval.paths import CORPUS_DIR as CORPUS
 from eval.paths import ROOT, SEED_QUERIES, SHARED

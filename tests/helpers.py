@@ -1,9 +1,11 @@
-"""Real test inputs for the ingest tests: a small text PDF (pypdf), windows-1258 bytes, a DOCX."""
+"""Real test inputs for the ingest tests (a small text PDF, windows-1258 bytes, a DOCX) and a loopback server."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import unicodedata
+from collections.abc import Iterator
 
 # Tone marks are combining characters in windows-1258; the other diacritics are in precomposed letters.
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -61,3 +63,36 @@ def make_docx(paragraphs: list[str], table: list[list[str]] | None = None) -> by
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve_app(app, timeout: float = 60.0) -> Iterator[str]:
+    """Run an ASGI app under uvicorn (its lifespan included) on a free loopback port in a thread; yields
+    the base URL and stops the server afterwards."""
+    import threading
+    import time
+
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

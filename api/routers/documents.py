@@ -7,19 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 
-from api.convert import clause_brief, reference_out
 from api.deps import LibraryDep
-from api.schemas import (
-    ERROR_RESPONSES,
-    MAX_ID_CHARS,
-    ClauseDetail,
-    DocumentDetail,
-    DocumentList,
-    OutlineEntry,
-)
-from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
-
-SIBLING_WINDOW = 8  # siblings shown on each side of a clause in context; a law's top level has hundreds
+from api.schemas import ERROR_RESPONSES, MAX_ID_CHARS, ClauseDetail, DocumentDetail, DocumentList
+from api.views import clause_detail, document_detail
 
 router = APIRouter(tags=["documents"])
 
@@ -33,55 +23,10 @@ def list_documents(library: LibraryDep) -> DocumentList:
 @router.get("/documents/{doc_id}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},
             summary="One document: metadata, outline, references in and out")
 def get_document(library: LibraryDep, doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentDetail:
-    document = library.document(doc_id)
-    outline = [
-        OutlineEntry(
-            clause_id=clause.id,
-            kind=clause.kind,
-            label=clause.path[-1].label if clause.path else "",
-            path=clause_path(clause),
-            depth=len(clause.path),
-            title=clause.title,
-            parent_id=clause.parent_id,
-            citation=clause.citation,
-        )
-        for clause in document.clauses
-    ]
-    return DocumentDetail(
-        **library.summaries[doc_id].model_dump(),
-        outline=outline,
-        references_out=[reference_out(r, doc_id) for r in document.references],
-        references_in=library.references_in(doc_id),
-    )
+    return document_detail(library, doc_id)
 
 
 @router.get("/clauses/{clause_id:path}", response_model=ClauseDetail, responses={404: ERROR_RESPONSES[404]},
             summary="One clause in context: text, citation, parent, siblings and children")
 def get_clause(library: LibraryDep, clause_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> ClauseDetail:
-    clause = library.clause(clause_id)
-    document = library.document(clause.doc_id)
-    family = [c for c in document.clauses if c.parent_id == clause.parent_id]
-    position = next((i for i, c in enumerate(family) if c.id == clause.id), 0)
-    window_start = max(0, position - SIBLING_WINDOW)
-    siblings = family[window_start : position + SIBLING_WINDOW + 1]
-    parent = library.clause(clause.parent_id) if clause.parent_id else None
-    return ClauseDetail(
-        clause_id=clause.id,
-        doc_id=clause.doc_id,
-        source=document.source,
-        kind=clause.kind,
-        path=clause_path(clause),
-        headings=list(clause.headings),
-        text=clause.text,
-        clean_text=clause.clean_text,
-        lines=tuple(clause.lines),
-        citation=clause.citation,
-        citation_en=clause.citation_en,
-        title=clause.title,
-        fields=dict(clause.fields),
-        document=library.summaries[clause.doc_id].meta,
-        parent=clause_brief(parent) if parent else None,
-        siblings=[clause_brief(c) for c in siblings],
-        position=position - window_start,
-        children=[clause_brief(c) for c in document.clauses if c.parent_id == clause.id],
-    )
+    return clause_detail(library, clause_id)

@@ -571,6 +571,8 @@ function init() {
     if (params.get("mode")) $("#mode").value = params.get("mode");
     runSearch();
   }
+  // ?clause=ID (the links the MCP tools and /answer return) opens that clause in context.
+  if (params.get("clause")) openContext(params.get("clause"), $("#q"));
 }
 
 document.addEventListener("DOMContentLoaded", init);

@@ -21,13 +21,13 @@ counterpart only; a value change needs the two quantities to measure the same th
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from indexer.model import Clause, Document
 from indexer.normalise import skeleton_words
-from search.crosscheck.align import Alignment, align_clauses, clause_body, translated_words
+from search.crosscheck.align import Alignment, align_clauses, alignable, clause_body, translated_words
 from search.crosscheck.facts import QUANTITY_KINDS, Fact, extract_facts
 from search.model import ClauseRef, Conflict
 
@@ -343,3 +343,44 @@ def to_markdown(conflicts: Iterable[Conflict]) -> str:
         lines.append(f"| {c.kind} | {c.confidence:.2f} | {c.similarity:.2f} | {c.source.citation} | "
                      f"{c.target.citation} | {cell} |")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------- coverage
+
+@dataclass(slots=True)
+class CoverageRow:
+    """One clause of the reference document B and what document A does with it."""
+
+    clause: ClauseRef
+    status: str  # implemented | changed | omitted
+    counterparts: list[ClauseRef]  # A's clauses aligned with it, best first
+    findings: list[str]  # kinds of difference on those pairs (value_changed, obligation_dropped, …)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def coverage(searcher: Any, doc_a: str, doc_b: str, threshold: float | None = None) -> list[CoverageRow]:
+    """Every alignable clause of B, in document order, with its status in A, from the same alignment and
+    findings as `cross_check`: `implemented` (a clause of A is aligned with it and no difference is found),
+    `changed` (a difference is found on an aligned pair, a dropped obligation included), `omitted` (no
+    clause of A is aligned with it)."""
+    a, b = resolve_document(searcher, doc_a), resolve_document(searcher, doc_b)
+    alignments = align_clauses(a.clauses, b.clauses, searcher.clause_vectors(a.doc_id),
+                               searcher.clause_vectors(b.doc_id), threshold=threshold)
+    findings = findings_for(alignments, reference_side(a, b), include_consistent=False)
+    counterparts: dict[str, list[Alignment]] = {}
+    for alignment in alignments:
+        counterparts.setdefault(alignment.target.id, []).append(alignment)
+    kinds: dict[str, list[str]] = {}
+    for finding in findings:
+        kinds.setdefault(finding.target.clause_id, [])
+        if finding.kind not in kinds[finding.target.clause_id]:
+            kinds[finding.target.clause_id].append(finding.kind)
+    rows = []
+    for clause in (c for c in b.clauses if alignable(c)):
+        aligned = sorted(counterparts.get(clause.id, []), key=lambda al: -al.similarity)
+        found = kinds.get(clause.id, [])
+        status = "omitted" if not aligned else "changed" if found else "implemented"
+        rows.append(CoverageRow(_ref(clause), status, [_ref(al.source) for al in aligned], found))
+    return rows

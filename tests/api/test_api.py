@@ -218,6 +218,38 @@ def test_conflicts_with_unknown_document_is_404(client: TestClient) -> None:
     assert_error(client.get("/conflicts", params={"doc": SEED_002, "counterpart": "missing"}), 404)
 
 
+# ---------------------------------------------------------------------------------------------- answers
+
+
+def test_answer_route_cites_the_clause_and_its_facts(client: TestClient) -> None:
+    response = client.get("/answer", params={"question": "Kinh phí cho công tác xây dựng pháp luật tối thiểu bao nhiêu?"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["status"] == "answered" and body["mode"] == "extractive" and body["generation"] is None
+    best = body["evidence"][0]
+    assert best["clause_id"] == f"{SEED_002}:6.b" and best["document"]["doc_type"] == "Kế hoạch"
+    start, end = best["sentence_span"]
+    assert best["text"][start:end] == best["sentence"]
+    assert [(f["kind"], f["value"], f["comparator"]) for f in best["facts"]] == [("percent", 0.5, "ge")]
+    assert best["page_url"] == f"http://testserver/?clause={SEED_002}%3A6.b"
+
+
+def test_answer_route_says_not_found(client: TestClient) -> None:
+    body = client.get("/answer", params={"question": "What is the penalty for drunk driving?"}).json()
+    assert body["status"] == "not_found" and body["evidence"] == []
+    assert body["text"].startswith("Not found in the indexed documents.")
+    assert body["confidence"]["confident"] is False and "drunk" in body["confidence"]["missing"]
+
+
+def test_answer_route_limits_and_unknown_documents(client: TestClient) -> None:
+    assert_error(client.get("/answer", params={"question": ""}), 422)
+    assert_error(client.get("/answer", params={"question": "x" * 1001}), 422)
+    assert_error(client.get("/answer", params={"question": "ngân sách", "doc": "missing"}), 404)
+    body = client.get("/answer", params={"question": "Kinh phí cho công tác xây dựng pháp luật tối thiểu bao nhiêu?",
+                                         "doc": "000_4c6edb8a98047afa"}).json()
+    assert body["status"] == "not_found"  # a Vietnamese question, the English document only: not a guess
+
+
 # ---------------------------------------------------------------------------------------------- service
 
 

@@ -23,6 +23,7 @@ OPERATIONS = [
     ("GET", "/documents/{doc_id}"),
     ("GET", "/clauses/{clause_id}"),
     ("GET", "/conflicts"),
+    ("GET", "/answer"),
     ("GET", "/health"),
     ("GET", "/metrics"),
 ]

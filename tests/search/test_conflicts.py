@@ -52,3 +52,22 @@ def test_enterprise_law_state_enterprise_definition_value_changed(tmp_path: Path
     assert "trên 50%" in definition[0].target.text
     differences = [c for c in findings if c.kind != "consistent"]
     assert 5 <= len(differences) <= 200  # the pair differs in many places, but not everywhere
+
+
+def test_coverage_lists_every_clause_of_the_reference_with_its_status(searcher):
+    from search.crosscheck.align import alignable
+    from search.crosscheck.conflicts import coverage
+
+    reference = searcher.get_document("000_4c6edb8a98047afa")
+    for plan, floor_status in (("002_7aca7bcc376b2da4", "implemented"), ("003_9f40a26defcbfd25", "implemented"),
+                               ("004_8cdda1c3c077ca03", "omitted")):
+        rows = coverage(searcher, plan, "000_4c6edb8a98047afa")
+        assert [r.clause.clause_id for r in rows] == [c.id for c in reference.clauses if alignable(c)]
+        for row in rows:
+            assert (row.status == "omitted") == (not row.counterparts)
+            assert all(c.doc_id == plan for c in row.counterparts)
+            assert (row.status == "changed") == bool(row.findings)
+        floor = [r for r in rows if FLOOR in r.clause.text]
+        assert [r.status for r in floor] == [floor_status], plan
+        if floor_status == "implemented":
+            assert "0,5%" in floor[0].counterparts[0].text
