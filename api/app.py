@@ -1,8 +1,9 @@
 """The HTTP query service: `create_app(index_dir)` opens one index read-only and serves the API and the page.
 
-Routes (one `APIRouter` per topic in `api/routers/`): GET/POST /search, GET /documents, GET
-/documents/{doc_id}, GET /clauses/{clause_id}, GET /conflicts, GET /health, GET /metrics (Prometheus
-text), GET / (the page) and /static/*.
+Routes (one `APIRouter` per topic in `api/routers/`): GET/POST /search, GET /facets, GET /documents, GET
+/documents/{doc_id}, GET /documents/{doc_id}/clauses, GET /clauses/{clause_id}, GET /conflicts, GET
+/health, GET /metrics (Prometheus text), GET / (the page), /static/*, and /docs (Swagger UI served from
+the `swagger-ui-bundle-v2` package, never a CDN) with /favicon.ico.
 
 Design notes
 - The index is opened once, when the app is created; request handlers reach it through a dependency
@@ -26,7 +27,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deps import Library
 from api.errors import install_error_handlers
 from api.metrics import ENV_MULTIPROC, LatencyMiddleware, Metrics
-from api.routers import conflicts, documents, search, service
+from api.routers import conflicts, docs, documents, facets, search, service
 from api.schemas import ERROR_RESPONSES, MAX_K, MAX_QUERY_CHARS
 
 __all__ = ["ENV_INDEX", "ENV_MULTIPROC", "app_from_environment", "create_app"]
@@ -48,12 +49,14 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
             f"Queries are at most {MAX_QUERY_CHARS} characters, `k` at most {MAX_K}."
         ),
         responses={422: ERROR_RESPONSES[422], 500: ERROR_RESPONSES[500]},
+        docs_url=None,  # api.routers.docs serves /docs with local assets
+        redoc_url=None,
     )
     app.state.library = Library(Path(index_dir), searcher)
     app.state.metrics = Metrics()
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
-    for router in (search.router, documents.router, conflicts.router, service.router):
+    for router in (search.router, facets.router, documents.router, conflicts.router, service.router, docs.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=service.STATIC_DIR), name="static")
     return app
