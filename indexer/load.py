@@ -416,9 +416,10 @@ def load_doc(data: bytes) -> Extracted:
             if done.returncode == 0 and text.strip():
                 return Extracted(unicodedata.normalize("NFC", doc_text(text)), None, {"converter": command[0]})
             errors.append(f"{command[0]}: {done.stderr.decode('utf-8', errors='replace').strip() or 'no text'}")
-    detail = "; ".join(errors)
-    problem = "truncated" if any(h in detail.lower() for h in ("truncat", "too short", "eof")) else "unreadable"
-    raise LoadError(problem, detail)
+    # A compound file is a whole number of sectors after its 512-byte header: one cut short is truncated.
+    sector = 1 << int.from_bytes(data[30:32], "little") if len(data) >= 32 else 512
+    problem = "truncated" if len(data) < 512 or (len(data) - 512) % max(512, sector) else "unreadable"
+    raise LoadError(problem, "; ".join(errors))
 
 
 def doc_text(text: str) -> str:
