@@ -14,8 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_ID_CHARS = 300
-MAX_OFFSET = 400  # paging ("more results") reaches the first MAX_OFFSET + MAX_K results
-FACET_DEPTH = 200  # facet counts for a query are taken over its first FACET_DEPTH results
+# Paging ("more results") runs through the first RESULT_WINDOW results: within them every page is a slice
+# of one ranking (the searcher fuses its signals' first max(100, k) candidates, so a deeper request would
+# rank differently). Facet counts for a query are taken over the same results.
+RESULT_WINDOW = MAX_K
+MAX_OFFSET = RESULT_WINDOW - 1
+FACET_DEPTH = RESULT_WINDOW
 
 SearchMode = Literal["hybrid", "bm25", "dense", "phrase"]
 Language = Literal["vi", "en"]
@@ -78,7 +82,8 @@ class SearchRequest(BaseModel):
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="words, or a \"quoted phrase\"")
     k: int = Field(default=10, ge=1, le=MAX_K, description="number of clauses to return")
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET,
-                        description="results to skip (paging: the next page starts at offset + k)")
+                        description=f"results to skip (paging: the next page starts at offset + k); pages run "
+                                    f"through the first {RESULT_WINDOW} results")
     mode: SearchMode = "hybrid"
     filters: SearchFilters | None = None
     group: bool = Field(default=False, description="also return the hits grouped by document")
@@ -310,6 +315,7 @@ class ClauseRefOut(BaseModel):
     doc_id: str
     citation: str
     text: str
+    display_text: str = Field(default="", description="the reading text (see DisplayText)")
 
 
 class ConflictOut(BaseModel):

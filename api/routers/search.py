@@ -16,6 +16,7 @@ from api.schemas import (
     MAX_K,
     MAX_OFFSET,
     MAX_QUERY_CHARS,
+    RESULT_WINDOW,
     SearchFilters,
     SearchMode,
     SearchRequest,
@@ -39,10 +40,11 @@ def run_search(request: SearchRequest, library: LibraryDep, metrics: MetricsDep)
     if request.mode == "dense" and not library.searcher.has_dense:
         raise StarletteHTTPException(422, "this index has no dense vectors (built with --no-dense)")
     raw: list[Any] = []
-    end = request.offset + request.k
+    end = min(request.offset + request.k, RESULT_WINDOW)
     if query:  # a query of spaces is valid input that matches nothing
-        # One result more than the page tells whether another page follows.
-        raw = library.searcher.search(query, k=end + 1, mode=request.mode, filters=searcher_filters(request.filters))
+        # One result more than the page tells whether another page follows (within the window).
+        raw = library.searcher.search(query, k=min(end + 1, RESULT_WINDOW), mode=request.mode,
+                                      filters=searcher_filters(request.filters))
     has_more = len(raw) > end
     raw = raw[request.offset : end]
     hits = [hit_out(hit, library.summaries, library.searcher.get_clause(hit.clause_id)) for hit in raw]

@@ -986,7 +986,7 @@ function renderConflictHint() {
 }
 
 function clauseCell(ref) {
-  return el("td", {}, el("cite", { class: "citation", text: ref.citation }), el("p", { class: "cell-text", text: ref.text }));
+  return el("td", {}, el("cite", { class: "citation", text: ref.citation }), el("p", { class: "cell-text", text: ref.display_text || ref.text }));
 }
 
 async function runConflicts(event) {
