@@ -423,18 +423,33 @@ def test_docs_and_favicon_are_served_locally(page) -> None:
 
 def test_layout_mode_label_and_phone_query_box(page, phone) -> None:
     page.goto("/")
-    # Every mode's label fits its selector (it was cut off).
-    fits = page.evaluate("""() => {
-        const select = document.querySelector('#mode');
-        const style = getComputedStyle(select);
-        const ctx = document.createElement('canvas').getContext('2d');
-        ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
-        const room = select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
-        return [...select.options].map(o => [o.text, ctx.measureText(o.text).width <= room]);
-    }""")
-    assert all(ok for _, ok in fits), fits
-    label = page.locator("label[for='mode']")
-    assert label.evaluate("e => e.scrollWidth <= e.clientWidth")
+    page.wait_for_selector(f"#filter-doc option[value='{SEED_002}']", state="attached")
+    # What a closed selector shows fits in it: every mode's label (it was cut off), and each filter's
+    # current choice; the labels above them are not cut either.
+    for language in ("vi", "en"):
+        if language == "en":
+            page.get_by_role("button", name="Switch to English").click()
+        fits = page.evaluate("""() => {
+            const ctx = document.createElement('canvas').getContext('2d');
+            const room = (select) => {
+                const style = getComputedStyle(select);
+                ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+                return select.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight) - 20;
+            };
+            const mode = document.querySelector('#mode');
+            const modeRoom = room(mode);  // sets the canvas font to the selector's before measuring
+            const checks = [...mode.options].map(o => [o.text, ctx.measureText(o.text).width <= modeRoom]);
+            for (const select of document.querySelectorAll('.filters select')) {
+                const text = select.options[select.selectedIndex].text;
+                const space = room(select);
+                checks.push([text, ctx.measureText(text).width <= space]);
+            }
+            return checks;
+        }""")
+        assert [text for text, ok in fits if not ok] == [], fits
+        for label in page.locator(".filters label").all():
+            assert label.evaluate("e => e.scrollWidth <= e.clientWidth"), label.inner_text()
+        assert len({round(f.bounding_box()["y"]) for f in page.locator(".filters .field").all()}) == 1  # one row
     phone.goto("/")
     phone.locator("#q").fill("kinh phí bảo đảm cho công tác xây dựng pháp luật hằng năm của tỉnh")
     clear = phone.locator("#q-clear")
