@@ -9,9 +9,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup browser run index serve test test-slow bench eval lint clean
+.PHONY: setup system browser run index serve test test-slow bench eval lint clean
 
-setup: $(STAMP)
+setup: $(STAMP) system
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -20,6 +20,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q torch==2.13.0
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $(STAMP)
+
+# System tools ingestion calls: Tesseract with Vietnamese data (scans), antiword/catdoc (.doc), and the
+# DejaVu fonts the scanned-PDF test fixture is typeset in. Installed only when missing.
+SYSTEM_PACKAGES := tesseract-ocr tesseract-ocr-vie antiword catdoc fonts-dejavu-core
+system:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "missing system packages: $$missing (apt-get install $$missing)"; fi; fi
 
 # The browser test drives Debian's chromium (nothing downloads a browser build).
 browser:

@@ -1,9 +1,10 @@
 """The HTTP query service: `create_app(index_dir)` opens one index read-only and serves the API and the page.
 
-Routes (one `APIRouter` per topic in `api/routers/`): GET/POST /search, GET /documents, GET
-/documents/{doc_id}, GET /clauses/{clause_id}, GET /conflicts, GET /answer, GET /health, GET /metrics
-(Prometheus text), GET / (the page), /static/* and the MCP server at /mcp (streamable HTTP,
-`api/mcp_server.py`).
+Routes (one `APIRouter` per topic in `api/routers/`): GET/POST /search, GET /facets, GET /documents, GET
+/documents/{doc_id}, GET /documents/{doc_id}/clauses, GET /clauses/{clause_id}, GET /conflicts, GET
+/answer, GET /health, GET /metrics (Prometheus text), GET / (the page), /static/*, /docs (Swagger UI
+served from the `swagger-ui-bundle-v2` package, never a CDN) with /favicon.ico, and the MCP server at
+/mcp (streamable HTTP, `api/mcp_server.py`).
 
 Design notes
 - The index is opened once, when the app is created; request handlers reach it through a dependency
@@ -32,7 +33,7 @@ from api.errors import install_error_handlers
 from api.llm import ChatModel
 from api.mcp_server import MCP_PATH, McpEndpoint, build_server
 from api.metrics import ENV_MULTIPROC, LatencyMiddleware, Metrics
-from api.routers import answer, conflicts, documents, search, service
+from api.routers import answer, conflicts, docs, documents, facets, search, service
 from api.schemas import ERROR_RESPONSES, MAX_K, MAX_QUERY_CHARS
 
 __all__ = ["ENV_INDEX", "ENV_MULTIPROC", "app_from_environment", "create_app"]
@@ -65,13 +66,16 @@ def create_app(index_dir: Path | str, searcher: Any = None, llm: Any = None) -> 
             f"Queries are at most {MAX_QUERY_CHARS} characters, `k` at most {MAX_K}."
         ),
         responses={422: ERROR_RESPONSES[422], 500: ERROR_RESPONSES[500]},
+        docs_url=None,  # api.routers.docs serves /docs with local assets
+        redoc_url=None,
     )
     app.state.library = library
     app.state.llm = llm
     app.state.metrics = Metrics()
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
-    for router in (search.router, documents.router, conflicts.router, answer.router, service.router):
+    for router in (search.router, facets.router, documents.router, conflicts.router, answer.router, service.router,
+                   docs.router):
         app.include_router(router)
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp_endpoint, methods=["GET", "POST", "DELETE"]))
     app.mount("/static", StaticFiles(directory=service.STATIC_DIR), name="static")

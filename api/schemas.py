@@ -14,6 +14,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 MAX_QUERY_CHARS = 1000
 MAX_K = 100
 MAX_ID_CHARS = 300
+# Paging ("more results") runs through the first RESULT_WINDOW results: within them every page is a slice
+# of one ranking (the searcher fuses its signals' first max(100, k) candidates, so a deeper request would
+# rank differently). Facet counts for a query are taken over the same results.
+RESULT_WINDOW = MAX_K
+MAX_OFFSET = RESULT_WINDOW - 1
+FACET_DEPTH = RESULT_WINDOW
 
 SearchMode = Literal["hybrid", "bm25", "dense", "phrase"]
 Language = Literal["vi", "en"]
@@ -75,6 +81,9 @@ class SearchRequest(BaseModel):
 
     query: str = Field(min_length=1, max_length=MAX_QUERY_CHARS, description="words, or a \"quoted phrase\"")
     k: int = Field(default=10, ge=1, le=MAX_K, description="number of clauses to return")
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET,
+                        description=f"results to skip (paging: the next page starts at offset + k); pages run "
+                                    f"through the first {RESULT_WINDOW} results")
     mode: SearchMode = "hybrid"
     filters: SearchFilters | None = None
     group: bool = Field(default=False, description="also return the hits grouped by document")
@@ -89,6 +98,27 @@ class DocumentMetaOut(BaseModel):
     title: str | None = None
     language: str = "vi"
     source_url: str | None = None
+
+
+class DisplayText(BaseModel):
+    """The clause as a reader sees it: a PDF's hard wraps inside a sentence reflowed into spaces, paragraph
+    breaks kept, page numbers dropped, lost glyphs restored. `text` and `citation` stay the source's own."""
+
+    text: str
+    highlights: list[tuple[int, int]] = Field(
+        default_factory=list, description="the hit's highlights in `text`'s coordinates, one span each"
+    )
+
+
+class MatchReason(BaseModel):
+    """One reason a clause was returned, from the search signals that ranked it."""
+
+    signal: str = Field(description="phrase (the exact phrase occurs), words (keywords, BM25), meaning "
+                                    "(dense similarity), translated (a translation of the query matched), or "
+                                    "the name of another signal")
+    source: str = Field(description="the key in `scores` this reason comes from")
+    rank: int | None = Field(default=None, description="the clause's rank by this signal alone")
+    count: int | None = Field(default=None, description="phrase: how many times the phrase occurs")
 
 
 class HitOut(BaseModel):
@@ -108,6 +138,13 @@ class HitOut(BaseModel):
         default_factory=list, description="[start, end) offsets (Unicode code points) into `text`"
     )
     document: DocumentMetaOut
+    display: DisplayText | None = Field(default=None, description="the reading text with the highlights")
+    fields: dict[str, str] = Field(default_factory=dict, description="appendix row: its table's columns")
+    field_highlights: dict[str, list[tuple[int, int]]] = Field(
+        default_factory=dict, description="appendix row: the highlighted words in each column's value"
+    )
+    pages: tuple[int, int] | None = Field(default=None, description="first and last page, for a paged source")
+    match: list[MatchReason] = Field(default_factory=list, description="why the clause matched")
 
     @field_validator("score")
     @classmethod
@@ -132,6 +169,8 @@ class SearchResponse(BaseModel):
     query: str
     mode: SearchMode
     k: int
+    offset: int = 0
+    has_more: bool = Field(default=False, description="more results follow (ask again with offset + k)")
     took_ms: float
     total: int
     results: list[HitOut]  # the same name as `lexvn search --json` and the batch output
@@ -148,6 +187,8 @@ class DocumentSummary(BaseModel):
     meta: DocumentMetaOut
     clause_count: int
     content_hash: str = ""
+    implements: list[str] = Field(default_factory=list,
+                                  description="corpus documents this one implements (thực hiện), by doc_id")
 
 
 class DocumentList(BaseModel):
@@ -195,6 +236,33 @@ class ClauseBrief(BaseModel):
     citation: str
     text: str
     title: str | None = None
+    display_text: str = Field(default="", description="the reading text (see DisplayText)")
+
+
+class ClauseView(BaseModel):
+    """A clause as the document view shows it."""
+
+    clause_id: str
+    kind: str
+    label: str
+    path: str
+    depth: int
+    title: str | None = None
+    parent_id: str | None = None
+    citation: str
+    citation_en: str
+    display_text: str
+    fields: dict[str, str] = Field(default_factory=dict)
+    pages: tuple[int, int] | None = None
+    outline: bool = Field(description="a heading of the document's outline (Phần, Chương, Mục, Điều; Mục I, 1, a)")
+
+
+class DocumentText(BaseModel):
+    doc_id: str
+    source: str
+    meta: DocumentMetaOut
+    pages: int = Field(default=0, description="page count of a paged source (0 otherwise)")
+    clauses: list[ClauseView]
 
 
 class ClauseDetail(BaseModel):
@@ -211,11 +279,32 @@ class ClauseDetail(BaseModel):
     citation_en: str
     title: str | None = None
     fields: dict[str, str] = Field(default_factory=dict)
+    display: DisplayText
+    pages: tuple[int, int] | None = None
     document: DocumentMetaOut
     parent: ClauseBrief | None = None
     siblings: list[ClauseBrief] = Field(description="clauses with the same parent, in document order, this one included")
     position: int = Field(description="index of this clause in `siblings`")
     children: list[ClauseBrief] = Field(default_factory=list)
+
+
+# ---------------------------------------------------------------------------------------------- facets
+
+
+class FacetValue(BaseModel):
+    value: str
+    count: int
+
+
+class FacetsResponse(BaseModel):
+    query: str | None
+    unit: Literal["clauses", "documents"] = Field(
+        description="clauses: results of the query counted (over its first `depth`); documents: without a query")
+    depth: int
+    total: int = Field(description="results (or documents) the counts are taken from, all filters applied")
+    doc_type: list[FacetValue]
+    issuer: list[FacetValue]
+    year: list[FacetValue]
 
 
 # ---------------------------------------------------------------------------------------------- conflicts
@@ -226,6 +315,7 @@ class ClauseRefOut(BaseModel):
     doc_id: str
     citation: str
     text: str
+    display_text: str = Field(default="", description="the reading text (see DisplayText)")
 
 
 class ConflictOut(BaseModel):

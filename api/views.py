@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from api.convert import clause_brief, reference_out
+from api.convert import clause_brief, display_text, reference_out
 from api.deps import Library
 from api.schemas import AnswerResponse, ClauseDetail, DocumentDetail, DocumentMetaOut, OutlineEntry
 from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
@@ -36,6 +36,8 @@ def clause_detail(library: Library, clause_id: str) -> ClauseDetail:
         citation_en=clause.citation_en,
         title=clause.title,
         fields=dict(clause.fields),
+        display=display_text(clause),
+        pages=clause.pages,
         document=library.summaries[clause.doc_id].meta,
         parent=clause_brief(parent) if parent else None,
         siblings=[clause_brief(c) for c in siblings],

@@ -218,6 +218,7 @@ def _ingest(corpus_dir: Path, previous: Previous, progress: bool) -> tuple[list[
         except LoadError as error:
             report.problems.append(IngestProblem(source, error.problem, error.detail))
     pipeline.resolve_references(documents)
+    pipeline.record_ocr(report, documents)  # reused documents keep their OCR pages in the report
     removed = sorted(set(previous.documents) - {doc.source for doc in documents})
     return documents, report, {"mode": "incremental", "reused": reused, "reprocessed": reprocessed,
                                "removed": removed, **stamp}

@@ -4,6 +4,7 @@
 `gạch đầu dòng thứ hai, điểm 7, Mục III Nghị quyết số 66-NQ/TW ngày 30/4/2025 của Bộ Chính trị`,
 `second bullet, point 7, Part III of Resolution No. 66-NQ/TW dated April 30, 2025 of the Politburo`.
 Missing metadata fields are left out; with none at all the document id stands for the document.
+A clause of a paged source (PDF, scan) ends with its page: `… của UBND tỉnh X (trang 2)`, `… (pages 2–3)`.
 """
 
 from __future__ import annotations
@@ -154,3 +155,18 @@ def cite_en(path: list[PathStep], meta: DocumentMeta, doc_id: str, attached: str
     if attached:
         designation = f"{EN_DOC_TYPE.get(attached, attached)} issued with {designation}"
     return f"{', '.join(steps)} of {designation}" if steps else designation
+
+
+def pages_vi(pages: tuple[int, int] | None) -> str:
+    """" (trang 2)" / " (trang 2–3)" for a clause of a paged source; "" otherwise."""
+    if not pages:
+        return ""
+    first, last = pages
+    return f" (trang {first})" if first == last else f" (trang {first}–{last})"
+
+
+def pages_en(pages: tuple[int, int] | None) -> str:
+    if not pages:
+        return ""
+    first, last = pages
+    return f" (page {first})" if first == last else f" (pages {first}–{last})"

@@ -3,8 +3,16 @@
 Libraries, each the maintained standard for its format:
 - text encodings: charset-normalizer (statistical detection incl. UTF-16 and windows-1258);
 - HTML: trafilatura (main-text extraction without menus/comments, plus page metadata);
-- PDF: pypdf (pure Python, raises on truncated/corrupt files so we can report them);
-- DOCX: python-docx (paragraphs and table cells in document order).
+- PDF: pypdf (pure Python, raises on truncated/corrupt files so we can report them); a page without a
+  text layer (a scan) is rasterised by pypdfium2 and read by Tesseract through pytesseract;
+- images (PNG, JPEG, TIFF, one page per frame): Tesseract through pytesseract;
+- DOCX: python-docx (paragraphs and table cells in document order);
+- legacy Word `.doc`: the system's antiword (catdoc when antiword is missing or refuses the file);
+- RTF: striprtf (pure Python; `\\uN` escapes decoded).
+
+OCR is Tesseract with the system's Vietnamese data (`tesseract-ocr`, `tesseract-ocr-vie`; `make setup`
+installs them), language `$LEXVN_OCR_LANG` (default `vie`), one page at a time at `OCR_DPI`. Each page's
+span and mean word confidence become `indexer.model.Page`s, which the ingest report lists.
 
 Anything that cannot be read raises `LoadError(problem, detail)`; the pipeline turns it into an
 `IngestProblem` and goes on with the next file.
@@ -14,13 +22,21 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SUPPORTED_SUFFIXES = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx"}
+from indexer.model import Page
+
+SUPPORTED_SUFFIXES = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
+                      ".doc": "doc", ".rtf": "rtf", ".png": "image", ".jpg": "image", ".jpeg": "image",
+                      ".tif": "image", ".tiff": "image"}
 
 # Share of control characters (other than tab/newline/CR/form feed) above which decoded text is binary.
 MAX_CONTROL_RATIO = 0.02
@@ -52,6 +68,17 @@ class LoadedFile:
     content_hash: str
     # Metadata the container itself carries (HTML <title>/date/url, PDF /Title, DOCX core properties).
     container_meta: dict[str, Any] = field(default_factory=dict)
+    pages: list[Page] = field(default_factory=list)  # paged formats (pdf, image): each page's span of `text`
+
+
+@dataclass(slots=True)
+class Extracted:
+    """What a format's loader returns."""
+
+    text: str
+    encoding: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+    pages: list[Page] = field(default_factory=list)
 
 
 def content_hash(data: bytes) -> str:
@@ -74,11 +101,11 @@ def load_file(path: Path) -> LoadedFile:
     if not data.strip():
         raise LoadError("empty", "file has no content" if not data else "file holds only whitespace")
     digest = content_hash(data)
-    loader = LOADERS[fmt]
-    text, encoding, meta = loader(data)
-    if not text.strip():
+    extracted = LOADERS[fmt](data)
+    if not extracted.text.strip():
         raise LoadError("empty", f"no text could be extracted from the {fmt} file")
-    return LoadedFile(text=text, format=fmt, encoding=encoding, content_hash=digest, container_meta=meta)
+    return LoadedFile(text=extracted.text, format=fmt, encoding=extracted.encoding, content_hash=digest,
+                      container_meta=extracted.meta, pages=extracted.pages)
 
 
 # --- plain text -----------------------------------------------------------------------------------------
@@ -139,15 +166,15 @@ def reject_binary(text: str) -> str:
     return text
 
 
-def load_text(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
+def load_text(data: bytes) -> Extracted:
     text, encoding = decode_text(data)
-    return text, encoding, {}
+    return Extracted(text, encoding)
 
 
 # --- HTML -----------------------------------------------------------------------------------------------
 
 
-def load_html(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
+def load_html(data: bytes) -> Extracted:
     import trafilatura
 
     html, encoding = decode_text(data)
@@ -161,7 +188,104 @@ def load_html(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
             value = getattr(page, key, None)
             if value:
                 meta[key] = value
-    return unicodedata.normalize("NFC", text), encoding, meta
+    return Extracted(unicodedata.normalize("NFC", text), encoding, meta)
+
+
+# --- OCR ------------------------------------------------------------------------------------------------
+
+OCR_DPI = 300  # Tesseract's recommended resolution; pages are rasterised at it
+ENV_OCR_LANG = "LEXVN_OCR_LANG"
+DEFAULT_OCR_LANG = "vie"
+# A PDF page with fewer letters than this in its text layer is a scan (or a stamp over one): OCR it.
+MIN_TEXT_LAYER_LETTERS = 20
+LETTER = re.compile(r"[^\W\d_]")
+
+
+def ocr_language() -> str:
+    return os.environ.get(ENV_OCR_LANG) or DEFAULT_OCR_LANG
+
+
+def require_tesseract(language: str) -> None:
+    """Raise LoadError("ocr-unavailable") with what to install when Tesseract or its language data is missing."""
+    import pytesseract
+
+    try:
+        installed = set(pytesseract.get_languages(config=""))
+    except (pytesseract.TesseractNotFoundError, OSError) as exc:
+        raise LoadError("ocr-unavailable", "the file needs OCR but Tesseract is not installed "
+                        "(apt-get install tesseract-ocr tesseract-ocr-vie, or `make setup`)") from exc
+    missing = [name for name in language.split("+") if name not in installed]
+    if missing:
+        raise LoadError("ocr-unavailable", f"the file needs OCR but Tesseract has no {'+'.join(missing)} data "
+                        f"(apt-get install {' '.join('tesseract-ocr-' + m for m in missing)}, or `make setup`)")
+
+
+def ocr_image(image: Any, language: str) -> tuple[str, float, int]:
+    """One page image -> (text, mean word confidence 0-100, word count), lines as Tesseract found them.
+
+    Lines are joined by a newline and Tesseract's paragraphs and blocks by a blank line, the layout a
+    text PDF's extraction gives, so cleaning and clause parsing treat OCR text like any other text.
+    """
+    import pytesseract
+
+    # Tesseract's OpenMP threads fight over a small machine's cores (4x slower on 2 shared cores);
+    # one thread per page is its documented setting for batch work.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+    data = pytesseract.image_to_data(image.convert("L"), lang=language, output_type=pytesseract.Output.DICT)
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    confidences: list[float] = []
+    for word, conf, block, par, line in zip(data["text"], data["conf"], data["block_num"], data["par_num"],
+                                            data["line_num"], strict=True):
+        word = word.strip()
+        if not word or float(conf) < 0:
+            continue
+        lines.setdefault((block, par, line), []).append(word)
+        confidences.append(float(conf))
+    parts: list[str] = []
+    previous: tuple[int, int] | None = None
+    for (block, par, _line), words in lines.items():  # dicts keep Tesseract's reading order
+        if previous is not None:
+            parts.append("\n\n" if (block, par) != previous else "\n")
+        parts.append(" ".join(words))
+        previous = (block, par)
+    confidence = sum(confidences) / len(confidences) if confidences else 0.0
+    return unicodedata.normalize("NFC", "".join(parts)), round(confidence, 2), len(confidences)
+
+
+def join_pages(texts: list[tuple[str, str, float | None, int]]) -> Extracted:
+    """(text, method, confidence, words) per page -> one text, pages separated by a form feed line."""
+    parts: list[str] = []
+    pages: list[Page] = []
+    position = 0
+    for number, (text, method, confidence, words) in enumerate(texts, start=1):
+        if parts:
+            parts.append("\n\f")
+            position += 2
+        parts.append(text)
+        pages.append(Page(number, position, position + len(text), method, confidence, words))
+        position += len(text)
+    return Extracted("".join(parts), None, {}, pages)
+
+
+# --- images ---------------------------------------------------------------------------------------------
+
+
+def load_image(data: bytes) -> Extracted:
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    try:
+        image = Image.open(io.BytesIO(data))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as exc:
+        problem = "truncated" if "truncated" in str(exc).lower() else "unreadable"
+        raise LoadError(problem, f"Pillow: {exc}") from exc
+    language = ocr_language()
+    require_tesseract(language)
+    pages = []
+    for frame in ImageSequence.Iterator(image):  # a multi-page TIFF is one scan per frame
+        text, confidence, words = ocr_image(frame.copy(), language)
+        pages.append((text, "ocr", confidence, words))
+    return join_pages(pages)
 
 
 # --- PDF ------------------------------------------------------------------------------------------------
@@ -169,7 +293,7 @@ def load_html(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
 TRUNCATION_HINTS = ("eof", "startxref", "trailer", "xref", "truncat", "stream ended", "unexpected end")
 
 
-def load_pdf(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
+def load_pdf(data: bytes) -> Extracted:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -186,14 +310,46 @@ def load_pdf(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
         problem = "truncated" if any(h in message.lower() for h in TRUNCATION_HINTS) else "unreadable"
         raise LoadError(problem, f"pypdf: {message}") from exc
     meta = {key.lstrip("/").lower(): str(value) for key, value in dict(info).items() if value}
+    texts: list[tuple[str, str, float | None, int]] = [(unicodedata.normalize("NFC", page), "text", None, 0)
+                                                       for page in pages]
+    scanned = [i for i, page in enumerate(pages) if len(LETTER.findall(page)) < MIN_TEXT_LAYER_LETTERS]
+    if scanned:
+        texts = ocr_pdf_pages(data, texts, scanned)
     # Form feed between pages keeps page boundaries visible to cleaning (page-number lines).
-    return unicodedata.normalize("NFC", "\n\f".join(pages)), None, meta
+    extracted = join_pages(texts)
+    extracted.meta = meta
+    return extracted
+
+
+def ocr_pdf_pages(data: bytes, texts: list[tuple[str, str, float | None, int]],
+                  scanned: list[int]) -> list[tuple[str, str, float | None, int]]:
+    """The pages without a text layer rasterised (pypdfium2) and read by Tesseract; the others kept."""
+    import pypdfium2 as pdfium
+
+    language = ocr_language()
+    require_tesseract(language)
+    try:
+        document = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as exc:
+        raise LoadError("unreadable", f"pdfium cannot rasterise the scanned pages: {exc}") from exc
+    texts = list(texts)
+    try:
+        for index in scanned:
+            page = document[index]
+            image = page.render(scale=OCR_DPI / 72, grayscale=True).to_pil()
+            text, confidence, words = ocr_image(image, language)
+            page.close()
+            if words or not texts[index][0].strip():
+                texts[index] = (text, "ocr", confidence, words)
+    finally:
+        document.close()
+    return texts
 
 
 # --- DOCX -----------------------------------------------------------------------------------------------
 
 
-def load_docx(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
+def load_docx(data: bytes) -> Extracted:
     import zipfile
 
     import docx
@@ -217,7 +373,86 @@ def load_docx(data: bytes) -> tuple[str, str | None, dict[str, Any]]:
                 lines.append(" | ".join(cell.text.replace("\n", " ") for cell in row.cells))
     props = document.core_properties
     meta = {k: str(v) for k, v in {"title": props.title, "author": props.author, "date": props.created}.items() if v}
-    return unicodedata.normalize("NFC", "\n".join(lines)), None, meta
+    return Extracted(unicodedata.normalize("NFC", "\n".join(lines)), None, meta)
 
 
-LOADERS = {"txt": load_text, "md": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx}
+# --- legacy Word (.doc) -----------------------------------------------------------------------------------
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the compound-file header every Word 97-2003 file starts with
+CONVERTER_TIMEOUT_S = 120
+# antiword draws a table row as "|cell   |cell   |"; it becomes "cell | cell" as in the DOCX loader.
+TABLE_ROW = re.compile(r"^\|(?P<cells>.*)\|\s*$")
+
+
+def doc_converters() -> list[list[str]]:
+    """The system converters present, best first: antiword (paragraphs unwrapped, tables), catdoc."""
+    found = []
+    if shutil.which("antiword"):
+        found.append(["antiword", "-w", "0", "-m", "UTF-8.txt"])
+    if shutil.which("catdoc"):
+        found.append(["catdoc", "-d", "utf-8", "-w"])
+    return found
+
+
+def load_doc(data: bytes) -> Extracted:
+    if not data.startswith(OLE_MAGIC):
+        raise LoadError("unreadable", "not a Word 97-2003 document (no OLE compound-file header)")
+    converters = doc_converters()
+    if not converters:
+        raise LoadError("unreadable", "a .doc file needs antiword or catdoc (apt-get install antiword catdoc, "
+                        "or `make setup`)")
+    errors = []
+    with tempfile.TemporaryDirectory(prefix="lexvn-doc-") as folder:
+        path = Path(folder) / "document.doc"
+        path.write_bytes(data)
+        for command in converters:
+            try:
+                done = subprocess.run([*command, str(path)], capture_output=True, timeout=CONVERTER_TIMEOUT_S,
+                                      check=False)
+            except subprocess.TimeoutExpired:
+                errors.append(f"{command[0]}: no answer in {CONVERTER_TIMEOUT_S} s")
+                continue
+            text = done.stdout.decode("utf-8", errors="replace")
+            if done.returncode == 0 and text.strip():
+                return Extracted(unicodedata.normalize("NFC", doc_text(text)), None, {"converter": command[0]})
+            errors.append(f"{command[0]}: {done.stderr.decode('utf-8', errors='replace').strip() or 'no text'}")
+    # A compound file is a whole number of sectors after its 512-byte header: one cut short is truncated.
+    sector = 1 << int.from_bytes(data[30:32], "little") if len(data) >= 32 else 512
+    problem = "truncated" if len(data) < 512 or (len(data) - 512) % max(512, sector) else "unreadable"
+    raise LoadError(problem, "; ".join(errors))
+
+
+def doc_text(text: str) -> str:
+    """A converter's output with table rows as "a | b | c" lines and no trailing spaces."""
+    lines = []
+    for line in text.replace("\r\n", "\n").split("\n"):
+        row = TABLE_ROW.match(line)
+        if row:
+            line = " | ".join(cell.strip() for cell in row.group("cells").split("|"))
+        lines.append(line.rstrip())
+    return "\n".join(lines).strip("\n") + "\n"
+
+
+# --- RTF ------------------------------------------------------------------------------------------------
+
+
+def load_rtf(data: bytes) -> Extracted:
+    from striprtf.striprtf import rtf_to_text
+
+    if not data.lstrip().startswith(b"{\\rtf"):
+        raise LoadError("unreadable", "no {\\rtf header")
+    if data.count(b"{") > data.count(b"}"):
+        raise LoadError("truncated", "unbalanced braces: the RTF file ends before its groups close")
+    # RTF is 7-bit: non-ASCII text comes as \uN escapes or as \'hh bytes of the declared code page.
+    raw = data.decode("latin-1")
+    codepage = re.search(r"\\ansicpg(\d+)", raw)
+    encoding = f"cp{codepage.group(1)}" if codepage else "cp1252"
+    try:
+        text = rtf_to_text(raw, encoding=encoding, errors="replace")
+    except (LookupError, ValueError, IndexError) as exc:
+        raise LoadError("unreadable", f"striprtf: {exc}") from exc
+    return Extracted(unicodedata.normalize("NFC", text), encoding)
+
+
+LOADERS = {"txt": load_text, "md": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx,
+           "doc": load_doc, "rtf": load_rtf, "image": load_image}

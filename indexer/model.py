@@ -6,6 +6,12 @@ Invariants (tested):
 - `clause.clean_text` is `clause.text` with `clause.edits` applied (joined wrapped lines, dropped page
   numbers / repeated table headers, repaired glyphs); `clause.norm_text` is `normalise(clean_text)`.
   Both map back to `clause.text` through `textmap`, so highlights are offsets into `clause.text`.
+- `clause.display_mapped()` is the text a reader sees: `clean_text` with the paragraph breaks the parser
+  found (`clause.breaks`) kept as line breaks and every other line break (a PDF's hard wrap inside a
+  sentence) reflowed into a space; it maps back to `clause.text` like the others.
+- `document.pages` (paged sources: PDF, scanned images) gives each page's span of `document.text`, which
+  pages joins with a form feed, and for OCR'd pages Tesseract's mean word confidence; `clause.pages` is
+  the first and last page a clause lies on.
 """
 
 from __future__ import annotations
@@ -75,10 +81,32 @@ class Clause:
     title: str | None = None  # article / part title when the clause is a heading
     fields: dict[str, str] = field(default_factory=dict)  # appendix table columns for kind == "row"
     language: str = "vi"
+    # Offsets in `text` where a new paragraph starts (a line break the reader keeps); see display_mapped.
+    breaks: list[int] = field(default_factory=list)
+    pages: tuple[int, int] | None = None  # first and last page (1-based) of a paged source
 
     def clean_mapped(self) -> MappedText:
         """clean_text with its map back to offsets in `text`."""
         return apply_edits(self.text, self.edits)
+
+    def display_mapped(self) -> MappedText:
+        """The reading text: clean_text, but a whitespace run that ends where a paragraph starts is a newline."""
+        keep = set(self.breaks)
+        return apply_edits(self.text, [
+            Edit(e.start, e.end, "\n") if e.end in keep and e.replacement == " " else e for e in self.edits
+        ])
+
+
+@dataclass(slots=True)
+class Page:
+    """One page of a paged source: its span of `document.text` and how its text was obtained."""
+
+    number: int  # 1-based
+    start: int
+    end: int
+    method: str = "text"  # "text": the file's own text layer | "ocr": Tesseract on the page image
+    confidence: float | None = None  # OCR only: mean word confidence, 0-100
+    words: int = 0
 
 
 @dataclass(slots=True)
@@ -95,6 +123,7 @@ class Document:
     # Glyph repair that cleaning applied: {"char": "ụ", "words_repaired": 123, "examples": [...]}
     repair: dict[str, Any] = field(default_factory=dict)
     excluded: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, why) boilerplate etc.
+    pages: list[Page] = field(default_factory=list)  # paged sources only (pdf, image)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,6 +138,7 @@ class Document:
                     "span": tuple(c["span"]),
                     "lines": tuple(c["lines"]),
                     "edits": [Edit(**e) for e in c["edits"]],
+                    "pages": tuple(c["pages"]) if c.get("pages") else None,
                 }
             )
             for c in data["clauses"]
@@ -121,6 +151,7 @@ class Document:
                 "clauses": clauses,
                 "references": references,
                 "excluded": [tuple(x) for x in data["excluded"]],
+                "pages": [Page(**p) for p in data.get("pages", [])],
             }
         )
 
@@ -130,14 +161,23 @@ class IngestProblem:
     """A file that could not be (fully) processed; listed in the ingest report, never fatal."""
 
     source: str
-    problem: str  # "empty" | "binary" | "undecidable-encoding" | "truncated" | "unreadable" | "unsupported" | "parse-error"
+    problem: str  # "empty" | "binary" | "undecidable-encoding" | "truncated" | "unreadable" | "unsupported" | "parse-error" | "ocr-unavailable"
     detail: str
+
+
+@dataclass(slots=True)
+class OcrPage:
+    page: int
+    confidence: float  # Tesseract's mean word confidence, 0-100
+    words: int
 
 
 @dataclass(slots=True)
 class IngestReport:
     processed: list[str] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
+    # Files (some of) whose pages were read by OCR: source -> one entry per OCR'd page.
+    ocr: dict[str, list[OcrPage]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -6,7 +6,10 @@ or a policy document's I./1./a)/- and the English translation's "I - PART"); pat
 hard-wrapped (no sentence-final punctuation, or a long line), otherwise they open an unnumbered
 paragraph. Appendix tables (STT | Nội dung | …) become one clause per row with the columns as fields.
 Every clause keeps `text == document.text[span]`; cleaning (excluded lines, glyph repairs, whitespace)
-is expressed as `edits` relative to the clause text.
+is expressed as `edits` relative to the clause text. Where a clause's lines were joined as separate
+paragraphs rather than as a hard wrap, the offset is kept in `breaks`, so the reading text
+(`Clause.display_mapped`) keeps those line breaks and reflows the others. A clause of a paged source
+knows its pages, and its citations end with them ("… (trang 2)", "… (page 2)").
 """
 
 from __future__ import annotations
@@ -16,9 +19,9 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
-from indexer.citation import cite_en, cite_vi
+from indexer.citation import cite_en, cite_vi, pages_en, pages_vi
 from indexer.kinds import DROPPED_UNDER_ARTICLE
-from indexer.model import Clause, CleanedText, DocumentMeta, PathStep
+from indexer.model import Clause, CleanedText, DocumentMeta, Page, PathStep
 from indexer.normalise import normalise
 from indexer.structure import (
     ARTEFACT_LINE,
@@ -76,6 +79,7 @@ class Node:
     table_lines: list[int] = field(default_factory=list)  # rows: the usable lines holding cell text
     row_head: str = ""  # rows: text after the STT number on the row's first line
     fields: dict[str, str] = field(default_factory=dict)
+    breaks: list[int] = field(default_factory=list)  # usable lines that start a paragraph of this node
 
 
 @dataclass(slots=True)
@@ -320,11 +324,16 @@ class _Builder:
         if current is not None:
             previous = self.lines[current.last].text
             if current.expect_title and (text.isupper() or not SENTENCE_END.search(previous)) and text.isupper():
+                if current.last == current.first or SENTENCE_END.search(previous):
+                    current.breaks.append(index)  # the title under "Chương I"; its own wrapped lines go on
                 current.last = index
                 return
             current.expect_title = False
-            if current.kind in MERGING_KINDS or _continues(previous, text, self.width):
+            wrapped = _continues(previous, text, self.width)
+            if current.kind in MERGING_KINDS or wrapped:
                 current.last = index
+                if not wrapped:
+                    current.breaks.append(index)  # a paragraph of its own inside the article / khoản
                 return
         self._open_paragraph(index)
 
@@ -594,8 +603,17 @@ def _citation_path(path: list[PathStep]) -> list[PathStep]:
     return path
 
 
-def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMeta) -> list[Clause]:
-    """Split a document into clauses (see module docstring); never raises on odd text."""
+def _page_of(pages: list[Page], offset: int) -> int:
+    """The 1-based page holding `offset` of the document text (pages are sorted by start)."""
+    return pages[max(0, bisect_left([page.start for page in pages], offset + 1) - 1)].number
+
+
+def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMeta,
+                  pages: list[Page] | None = None) -> list[Clause]:
+    """Split a document into clauses (see module docstring); never raises on odd text.
+
+    `pages`: the source's pages (PDF, scans), when it has them; clauses then carry their page range.
+    """
     language = meta.language or cleaned.language or "vi"
     lines, excluded_lines = _usable_lines(text, cleaned.excluded)
     builder = _Builder(lines, excluded_lines)
@@ -644,6 +662,7 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
         clean = apply_edits(clause_text, edits).text
         path = _path(node)
         citation_path = _citation_path(path)
+        page_range = (_page_of(pages, span[0]), _page_of(pages, max(span[0], span[1] - 1))) if pages else None
         headings = []
         ancestor = node.parent
         while ancestor is not None:
@@ -658,8 +677,8 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
             text=clause_text,
             span=span,
             lines=(first.index + 1, last.index + 1),
-            citation=cite_vi(citation_path, meta, doc_id, node.attached),
-            citation_en=cite_en(citation_path, meta, doc_id, node.attached),
+            citation=cite_vi(citation_path, meta, doc_id, node.attached) + pages_vi(page_range),
+            citation_en=cite_en(citation_path, meta, doc_id, node.attached) + pages_en(page_range),
             edits=edits,
             clean_text=clean,
             norm_text=normalise(clean, language),
@@ -667,6 +686,8 @@ def parse_clauses(doc_id: str, text: str, cleaned: CleanedText, meta: DocumentMe
             title=_title(node, clean),
             fields=dict(node.fields),
             language=language,
+            breaks=[lines[i].start - span[0] for i in node.breaks if node.first < i <= node.last],
+            pages=page_range,
         )
         node_ids[id(node)] = clause.id
         clean_by_node[id(node)] = clean

@@ -4,8 +4,9 @@
     document = ingest_file(Path("corpus/seeds/003_….txt"), Path("corpus"))   # one file; raises LoadError
 
 A file that cannot be processed is not fatal: `ingest_corpus` records an `IngestProblem` (empty, binary,
-undecidable-encoding, truncated, unreadable, unsupported, parse-error) and goes on. Skipped silently:
-hidden files/folders and the metadata sidecar (`metadata.json`, see `indexer.metadata`).
+undecidable-encoding, truncated, unreadable, unsupported, parse-error, ocr-unavailable) and goes on.
+Skipped silently: hidden files/folders and the metadata sidecar (`metadata.json`, see `indexer.metadata`).
+Pages read by OCR are listed in the report with Tesseract's confidence (`record_ocr`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from indexer.clean import clean_text
 from indexer.load import LoadError, load_file
 from indexer.metadata import SIDECAR_NAME, apply_sidecar, extract_metadata, load_sidecar
-from indexer.model import Document, DocumentMeta, IngestProblem, IngestReport
+from indexer.model import Document, DocumentMeta, IngestProblem, IngestReport, OcrPage
 from indexer.references import attach_clauses, find_references, resolve_references
 
 log = logging.getLogger(__name__)
@@ -67,7 +68,7 @@ def ingest_file(path: Path, corpus_root: Path, sidecar: dict | None = None) -> D
     if meta.language != cleaned.language:
         cleaned = clean_text(loaded.text, language=meta.language)
     try:
-        clauses = parse_clauses(doc_id, loaded.text, cleaned, meta)
+        clauses = parse_clauses(doc_id, loaded.text, cleaned, meta, loaded.pages)
     except Exception as exc:  # a parser bug on one file must not stop a corpus build
         log.exception("parse failed for %s", source)
         raise LoadError("parse-error", f"{type(exc).__name__}: {exc}") from exc
@@ -85,6 +86,7 @@ def ingest_file(path: Path, corpus_root: Path, sidecar: dict | None = None) -> D
         references=references,
         repair=cleaned.repair_summary,
         excluded=cleaned.excluded,
+        pages=loaded.pages,
     )
 
 
@@ -106,10 +108,23 @@ def ingest_corpus(corpus_root: Path, progress: bool = True) -> tuple[list[Docume
             continue
         report.processed.append(source)
     resolve_references(documents)
+    record_ocr(report, documents)
     return documents, report
 
 
+def record_ocr(report: IngestReport, documents: list[Document]) -> IngestReport:
+    """List every OCR'd page of `documents` (new or reused by an incremental build) in the report."""
+    for document in documents:
+        pages = [OcrPage(page.number, page.confidence or 0.0, page.words) for page in document.pages
+                 if page.method == "ocr"]
+        if pages:
+            report.ocr[document.source] = pages
+    return report
+
+
 # --- report -------------------------------------------------------------------------------------------
+
+LOW_OCR_CONFIDENCE = 70.0  # below this mean word confidence a page's OCR text deserves a look
 
 
 def write_report(report: IngestReport, path: Path) -> Path:
@@ -125,6 +140,14 @@ def write_report(report: IngestReport, path: Path) -> Path:
 def format_report(report: IngestReport) -> str:
     """Human-readable report: counts, then one line per problem file."""
     lines = [f"Ingested {len(report.processed)} file(s); {len(report.problems)} problem(s)."]
+    if report.ocr:
+        lines.append("Read by OCR (Tesseract's mean word confidence per page, 0-100):")
+        width = max(len(source) for source in report.ocr)
+        for source, pages in sorted(report.ocr.items()):
+            shown = ", ".join(f"p. {page.page}: {page.confidence:.1f}" for page in pages)
+            low = [page.page for page in pages if page.confidence < LOW_OCR_CONFIDENCE]
+            warning = f"  check pages {', '.join(map(str, low))}: low confidence" if low else ""
+            lines.append(f"  {source.ljust(width)}  {shown}{warning}")
     if report.problems:
         width = max(len(problem.source) for problem in report.problems)
         lines.append("Skipped:")

@@ -9,7 +9,11 @@ Some PDF fonts map one glyph to nothing; the extractor then writes a space where
    both may not be empty).
 2. For each candidate letter X of the syllable inventory, the sites it explains are those where
    `left + X + right` is a syllable.
-3. The best X is the one explaining most sites. It is applied only on strong evidence: at least
+3. The best X is the one whose restorations most often make a word of the word list with the syllable
+   next to them (`mục tiêu`, `ứng dụng`; not `mắc tiêu`), then the one explaining most sites. Text
+   without the double-space signature (OCR output: a scanner reads a wide gap as one space) leaves only
+   word-internal sites, which several letters explain equally often; the words around them decide.
+   It is applied only on strong evidence: at least
    `MIN_SITES` sites, at least `MIN_SITES_PER_1000_WORDS` per thousand words, and the letter is itself
    rare in the text (fewer surviving occurrences than explained sites: a lost glyph is mostly missing,
    a healthy one is everywhere). Healthy text has almost no sites, so it gets no edit at all.
@@ -55,16 +59,31 @@ def is_syllable_shape(token: str) -> bool:
     return bool(SYLLABLE_SHAPE.fullmatch(token)) and has_one_tone(token)
 
 
+def viet74k_path() -> Path:
+    """underthesea's Viet74K word list, located without importing the package (that loads its models)."""
+    from importlib.util import find_spec
+
+    spec = find_spec("underthesea")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("underthesea is not installed: its Viet74K word list is the lexicon source")
+    return Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
+
+
+@lru_cache(maxsize=1)
+def two_syllable_words() -> frozenset[str]:
+    """The word list's two-syllable words, lower case ("mục tiêu"); empty when the list is not there."""
+    try:
+        entries = viet74k_path().read_text("utf-8").splitlines()
+    except OSError:
+        return frozenset()
+    words = (" ".join(unicodedata.normalize("NFC", entry.strip().lower()).split()) for entry in entries)
+    return frozenset(word for word in words if word.count(" ") == 1)
+
+
 def build_syllable_lexicon(word_list: Path | None = None) -> list[str]:
     """Syllables of underthesea's Viet74K dictionary that have a native Vietnamese shape."""
     if word_list is None:
-        # Locate the package without importing it (importing underthesea loads its models: seconds).
-        from importlib.util import find_spec
-
-        spec = find_spec("underthesea")
-        if spec is None or not spec.submodule_search_locations:
-            raise FileNotFoundError("underthesea is not installed: its Viet74K word list is the lexicon source")
-        word_list = Path(next(iter(spec.submodule_search_locations))) / "corpus" / "data" / "Viet74K.txt"
+        word_list = viet74k_path()
     syllables: set[str] = set()
     for entry in word_list.read_text("utf-8").splitlines():
         for token in re.split(r"[\s\-]+", unicodedata.normalize("NFC", entry.strip().lower())):
@@ -164,13 +183,38 @@ def find_glyph_loss(
                 explained[letter] += 1
     if not explained:
         return [], {}
+    strong = [letter for letter, count in explained.items() if count >= MIN_SITES]
+    support = {letter: word_support(text, letter, sites) for letter in strong}
+    ranked = sorted(explained.items(), key=lambda pair: (-support.get(pair[0], 0), -pair[1], pair[0]))
     lowered = text.lower()
-    for letter, count in explained.most_common():
+    for letter, count in ranked:
         if count < MIN_SITES or count * 1000 / max(1, count_words(text)) < MIN_SITES_PER_1000_WORDS:
             return [], {}
         if lowered.count(letter) < count:
             return repairs_for(letter, sites)
     return [], {}
+
+
+NEIGHBOUR_BEFORE = re.compile(r"([^\W\d_]+)[ \t]+$")
+NEIGHBOUR_AFTER = re.compile(r"^[ \t]+([^\W\d_]+)")
+
+
+def word_support(text: str, letter: str, sites: list[tuple[int, str, str]]) -> int:
+    """How many of the sites `letter` explains become, restored, a word of the list with a neighbour."""
+    words = two_syllable_words()
+    if not words:
+        return 0
+    supported = 0
+    for offset, left, right in sites:
+        if not explained_by(letter, left, right):
+            continue
+        syllable = f"{left}{letter}{right}".lower()
+        before = NEIGHBOUR_BEFORE.search(text, max(0, offset - len(left) - 24), offset - len(left))
+        after = NEIGHBOUR_AFTER.match(text, offset + 1 + len(right), offset + 1 + len(right) + 24)
+        if (before and f"{before.group(1).lower()} {syllable}" in words) or \
+                (after and f"{syllable} {after.group(1).lower()}" in words):
+            supported += 1
+    return supported
 
 
 def repairs_for(letter: str, sites: list[tuple[int, str, str]]) -> tuple[list[Edit], dict[str, Any]]:

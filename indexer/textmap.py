@@ -7,7 +7,7 @@ what lets a highlight found in normalised text be drawn on the original clause.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
 
@@ -41,6 +41,13 @@ class MappedText:
             position = self.origin[start]
             return position, position
         return self.origin[start], self.origin[end - 1] + 1 if end - 1 < len(self.text) else self.origin[-1]
+
+    def from_original(self, start: int, end: int) -> tuple[int, int]:
+        """An original half-open span in this text's coordinates: the derived characters that came from it
+        (a replacement standing for a run the span covers included), so a highlight stays one span."""
+        first = bisect_left(self.origin, start, 0, len(self.text))
+        last = bisect_left(self.origin, end, first, len(self.text))
+        return first, max(first, last)
 
     def then(self, edits: list[Edit]) -> MappedText:
         """Apply edits expressed in *this* text's coordinates, keeping the map to the original."""

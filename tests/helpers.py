@@ -96,3 +96,75 @@ def serve_app(app, timeout: float = 60.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+# --- scans and legacy files -----------------------------------------------------------------------------
+
+SERIF = "DejaVu Serif"  # fonts-dejavu-core (make setup): full Vietnamese coverage
+
+
+def system_font(family: str = SERIF) -> str:
+    """The file of a system font, asked of fontconfig (the family Debian's fonts-dejavu-core installs)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("fc-match"):
+        found = subprocess.run(["fc-match", "-f", "%{file}", family], capture_output=True, text=True, check=False)
+        if found.returncode == 0 and found.stdout.endswith((".ttf", ".otf")):
+            return found.stdout
+    return "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+
+
+def render_page(lines: list[str], dpi: int = 200, point_size: float = 10.5):
+    """One A4 page image (grayscale) with `lines` typeset left-aligned, as a scanner would deliver it."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    def px(points: float) -> int:
+        return round(points * dpi / 72)
+
+    font = ImageFont.truetype(system_font(), px(point_size))
+    width, height = px(595), px(842)
+    image = Image.new("L", (width, height), 255)
+    draw = ImageDraw.Draw(image)
+    left, top, leading = px(42), px(60), px(point_size * 1.8)
+    for number, line in enumerate(lines):
+        text = line.strip()
+        if draw.textlength(text, font=font) > width - 2 * left:
+            raise ValueError(f"line too long for the page: {text!r}")
+        draw.text((left, top + number * leading), text, font=font, fill=0)
+    return image
+
+
+def make_scanned_pdf(pages: list[list[str]], dpi: int = 200) -> bytes:
+    """An image-only PDF (no text layer, like a scanner's), one page per list of lines, written by Pillow."""
+    images = [render_page(lines, dpi) for lines in pages]
+    buffer = io.BytesIO()
+    images[0].save(buffer, format="PDF", save_all=True, append_images=images[1:], resolution=dpi)
+    return buffer.getvalue()
+
+
+def make_png(lines: list[str], dpi: int = 200) -> bytes:
+    buffer = io.BytesIO()
+    render_page(lines, dpi).save(buffer, format="PNG", dpi=(dpi, dpi))
+    return buffer.getvalue()
+
+
+def rtf_escape(text: str) -> str:
+    """Text as RTF: ASCII as is, every other character a \\uN escape (signed 16-bit) with '?' fallback."""
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append("\\par\n")
+        elif ch in "\\{}":
+            out.append("\\" + ch)
+        elif ord(ch) < 128:
+            out.append(ch)
+        else:
+            code = ord(ch)
+            out.append(f"\\u{code - 65536 if code > 32767 else code}?")
+    return "".join(out)
+
+
+def make_rtf(text: str) -> bytes:
+    return ("{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Times New Roman;}}\\uc1\n"
+            + rtf_escape(text) + "\n}").encode("ascii")

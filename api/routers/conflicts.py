@@ -19,8 +19,13 @@ def cross_check(library: Library, doc: str, counterpart: str | None) -> tuple[Co
     """Findings of one pair, cached per opened index (the index is read-only)."""
     from search.crosscheck.conflicts import cross_check as run_cross_check
 
-    findings = run_cross_check(library.searcher, doc, counterpart)
-    return tuple(ConflictOut.model_validate(finding.to_json()) for finding in findings)
+    found = run_cross_check(library.searcher, doc, counterpart)
+    findings = [ConflictOut.model_validate(finding.to_json()) for finding in found]
+    for finding in findings:  # the reading text beside the original, as in search results
+        for ref in (finding.source, finding.target):
+            clause = library.searcher.get_clause(ref.clause_id)
+            ref.display_text = clause.display_mapped().text if clause is not None else ref.text
+    return tuple(findings)
 
 
 @router.get("/conflicts", response_model=ConflictsResponse, responses={404: ERROR_RESPONSES[404]},

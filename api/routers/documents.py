@@ -1,23 +1,79 @@
-"""GET /documents, /documents/{doc_id} and /clauses/{clause_id}: the corpus, outlines and clauses in context."""
+"""GET /documents, /documents/{doc_id}, /documents/{doc_id}/clauses and /clauses/{clause_id}: the corpus,
+outlines, a whole document to read and clauses in context."""
 
 from __future__ import annotations
 
+from collections import Counter
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi import Path as PathParam
 
-from api.deps import LibraryDep
-from api.schemas import ERROR_RESPONSES, MAX_ID_CHARS, ClauseDetail, DocumentDetail, DocumentList
+from api.deps import Library, LibraryDep
+from api.schemas import (
+    ERROR_RESPONSES,
+    MAX_ID_CHARS,
+    ClauseDetail,
+    ClauseView,
+    DocumentDetail,
+    DocumentList,
+    DocumentText,
+)
 from api.views import clause_detail, document_detail
+from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
+
+# The headings a reader navigates by: Phần / Chương / Mục / Điều of a law, Mục I / 1 / a of a plan, appendices.
+OUTLINE_KINDS = frozenset({"phan", "chuong", "muc", "dieu", "part", "appendix", "item", "point"})
+IMPLEMENTS = "thuc_hien"
 
 router = APIRouter(tags=["documents"])
 
 
+@lru_cache(maxsize=8)
+def implemented(library: Library) -> dict[str, Counter]:
+    """doc_id → the corpus documents it implements, with how many of its mentions say so (read-only index)."""
+    found: dict[str, Counter] = {}
+    for doc_id in library.summaries:
+        for reference in library.document(doc_id).references:
+            target = reference.resolved_doc_id
+            if reference.relation == IMPLEMENTS and target and target != doc_id:
+                found.setdefault(doc_id, Counter())[target] += 1
+    return found
+
+
 @router.get("/documents", response_model=DocumentList, summary="All indexed documents")
 def list_documents(library: LibraryDep) -> DocumentList:
-    documents = sorted(library.summaries.values(), key=lambda d: d.doc_id)
+    targets = implemented(library)
+    documents = [summary.model_copy(update={"implements": [t for t, _ in targets.get(summary.doc_id, Counter()).most_common()]})
+                 for summary in sorted(library.summaries.values(), key=lambda d: d.doc_id)]
     return DocumentList(total=len(documents), documents=documents)
+
+
+@router.get("/documents/{doc_id}/clauses", response_model=DocumentText, responses={404: ERROR_RESPONSES[404]},
+            summary="A whole document to read: every clause with its reading text, outline headings marked")
+def get_document_text(library: LibraryDep, doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentText:
+    document = library.document(doc_id)
+    clauses = [
+        ClauseView(
+            clause_id=clause.id,
+            kind=clause.kind,
+            label=clause.path[-1].label if clause.path else "",
+            path=clause_path(clause),
+            depth=len(clause.path),
+            title=clause.title,
+            parent_id=clause.parent_id,
+            citation=clause.citation,
+            citation_en=clause.citation_en,
+            display_text=clause.display_mapped().text,
+            fields=dict(clause.fields),
+            pages=clause.pages,
+            outline=clause.kind in OUTLINE_KINDS,
+        )
+        for clause in document.clauses
+    ]
+    return DocumentText(doc_id=doc_id, source=document.source, meta=library.summaries[doc_id].meta,
+                        pages=len(document.pages), clauses=clauses)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},

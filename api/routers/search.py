@@ -14,7 +14,9 @@ from api.deps import LibraryDep, MetricsDep
 from api.schemas import (
     ERROR_RESPONSES,
     MAX_K,
+    MAX_OFFSET,
     MAX_QUERY_CHARS,
+    RESULT_WINDOW,
     SearchFilters,
     SearchMode,
     SearchRequest,
@@ -38,9 +40,14 @@ def run_search(request: SearchRequest, library: LibraryDep, metrics: MetricsDep)
     if request.mode == "dense" and not library.searcher.has_dense:
         raise StarletteHTTPException(422, "this index has no dense vectors (built with --no-dense)")
     raw: list[Any] = []
+    end = min(request.offset + request.k, RESULT_WINDOW)
     if query:  # a query of spaces is valid input that matches nothing
-        raw = library.searcher.search(query, k=request.k, mode=request.mode, filters=searcher_filters(request.filters))
-    hits = [hit_out(hit, library.summaries) for hit in raw]
+        # One result more than the page tells whether another page follows (within the window).
+        raw = library.searcher.search(query, k=min(end + 1, RESULT_WINDOW), mode=request.mode,
+                                      filters=searcher_filters(request.filters))
+    has_more = len(raw) > end
+    raw = raw[request.offset : end]
+    hits = [hit_out(hit, library.summaries, library.searcher.get_clause(hit.clause_id)) for hit in raw]
     took = time.perf_counter() - started
     metrics.search_latency.labels(request.mode).observe(took)
     metrics.search_hits.labels(request.mode).inc(len(hits))
@@ -48,6 +55,8 @@ def run_search(request: SearchRequest, library: LibraryDep, metrics: MetricsDep)
         query=request.query,
         mode=request.mode,
         k=request.k,
+        offset=request.offset,
+        has_more=has_more,
         took_ms=round(took * 1000, 2),
         total=len(hits),
         results=hits,
@@ -61,6 +70,7 @@ def search_get(
     metrics: MetricsDep,
     query: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="words or a \"phrase\"")],
     k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip (paging)")] = 0,
     mode: SearchMode = "hybrid",
     group: bool = False,
     doc: Annotated[list[str] | None, Query(max_length=50, description="only these doc_ids")] = None,
@@ -76,7 +86,8 @@ def search_get(
         doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, number=number,
         year_from=year_from, year_to=year_to, kind=kind,
     )
-    return run_search(SearchRequest(query=query, k=k, mode=mode, filters=filters, group=group), library, metrics)
+    return run_search(SearchRequest(query=query, k=k, offset=offset, mode=mode, filters=filters, group=group),
+                      library, metrics)
 
 
 @router.post("/search", response_model=SearchResponse, responses={400: ERROR_RESPONSES[400]},

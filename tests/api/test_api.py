@@ -291,3 +291,138 @@ def test_index_staleness_follows_corpus_content(seed_index: Path, tmp_path: Path
     (corpus / "seeds" / "new.txt").write_text("Điều 1. Văn bản mới.\n", encoding="utf-8")
     assert "1 new" in index_staleness(corpus, seed_index)
     assert index_staleness(corpus, tmp_path / "missing-index").startswith("no index")
+
+
+
+# ---------------------------------------------------------------------------------------------- reading
+
+
+SEED_003 = "003_9f40a26defcbfd25"
+WRAPPED_PHRASE = "các mục tiêu, nhiệm vụ và giải pháp"  # over a PDF line break of seed 003
+
+
+def test_hits_carry_reading_text_with_highlights_mapped_onto_it(client: TestClient) -> None:
+    hit = client.get("/search", params={"query": f'"{WRAPPED_PHRASE}"', "mode": "phrase"}).json()["results"][0]
+    start, end = hit["highlights"][0]
+    assert "\n" in hit["text"][start:end]
+    display = hit["display"]
+    assert [display["text"][a:b] for a, b in display["highlights"]] == [WRAPPED_PHRASE]
+    assert "\n" not in display["text"]
+    assert hit["fields"] == {} and hit["pages"] is None
+
+
+def test_appendix_row_hit_has_columns_and_their_highlights(client: TestClient) -> None:
+    phrase = "Thực hiện thường xuyên khi có văn bản ban hành"
+    hit = next(h for h in client.get("/search", params={"query": f'"{phrase}"', "mode": "phrase"}).json()["results"]
+               if h["kind"] == "row")
+    assert set(hit["fields"]) == {"stt", "noi_dung", "co_quan_chu_tri", "co_quan_phoi_hop", "thoi_gian"}
+    assert hit["fields"]["stt"] == "2"
+    spans = hit["field_highlights"]["thoi_gian"]
+    assert [hit["fields"]["thoi_gian"][a:b] for a, b in spans] == [phrase]
+    assert set(hit["field_highlights"]) == {"thoi_gian"}
+
+
+def test_why_a_hit_matched_comes_from_its_signals(client: TestClient) -> None:
+    hybrid = client.get("/search", params={"query": BUDGET_QUERY, "k": 5}).json()["results"]
+    for hit in hybrid:
+        signals = [reason["signal"] for reason in hit["match"]]
+        assert signals == sorted(signals, key=["phrase", "words", "meaning", "translated"].index)
+        for reason in hit["match"]:
+            assert reason["rank"] == int(hit["scores"][f"{reason['source']}_rank"])
+        if "phrase" in hit["scores"]:
+            assert hit["match"][0] == {"signal": "phrase", "source": "phrase", "rank": int(hit["scores"]["phrase_rank"]),
+                                       "count": int(hit["scores"]["phrase"])}
+    assert any("meaning" in [r["signal"] for r in hit["match"]] for hit in hybrid)
+    bm25 = client.get("/search", params={"query": BUDGET_QUERY, "k": 3, "mode": "bm25"}).json()["results"]
+    assert all([r["signal"] for r in hit["match"]] == ["words"] for hit in bm25)
+
+
+def test_match_reasons_read_unknown_and_translated_signals() -> None:
+    from api.convert import match_reasons
+
+    reasons = match_reasons({"translated": 0.4, "translated_rank": 2.0, "bm25": 3.1, "bm25_rank": 1.0,
+                             "rrf": 0.03, "sparse_x": 1.0})
+    assert [(r.signal, r.source, r.rank) for r in reasons] == [
+        ("words", "bm25", 1), ("translated", "translated", 2), ("sparse_x", "sparse_x", None)]
+
+
+def test_paging_returns_the_next_results(client: TestClient) -> None:
+    whole = client.get("/search", params={"query": "ngân sách", "k": 12}).json()
+    first = client.get("/search", params={"query": "ngân sách", "k": 5}).json()
+    second = client.post("/search", json={"query": "ngân sách", "k": 5, "offset": 5}).json()
+    assert first["has_more"] and second["offset"] == 5 and second["has_more"]
+    assert [h["clause_id"] for h in first["results"] + second["results"]] == [h["clause_id"] for h in whole["results"][:10]]
+    assert [h["rank"] for h in second["results"]] == list(range(6, 11))
+    phrase = client.get("/search", params={"query": f'"{WRAPPED_PHRASE}"', "k": 5}).json()
+    assert phrase["total"] == 1 and not phrase["has_more"]
+    assert_error(client.get("/search", params={"query": "x", "offset": 10_000}), 422)
+    # The last page of the window: results 96-100 of the same ranking, and no page after it.
+    last = client.post("/search", json={"query": "ngân sách", "k": 10, "offset": 95}).json()
+    window = client.get("/search", params={"query": "ngân sách", "k": 100}).json()["results"]
+    assert [h["clause_id"] for h in last["results"]] == [h["clause_id"] for h in window[95:]]
+    assert not last["has_more"]
+
+
+def test_facets_count_each_dimension_under_the_others(client: TestClient) -> None:
+    from api.schemas import FACET_DEPTH
+
+    body = client.get("/facets", params={"query": "ngân sách", "doc_type": "Kế hoạch"}).json()
+    hits = client.get("/search", params={"query": "ngân sách", "k": FACET_DEPTH}).json()["results"]
+    assert body["unit"] == "clauses" and body["depth"] == FACET_DEPTH == len(hits)
+    by_type: dict[str, int] = {}
+    for hit in hits:
+        by_type[hit["document"]["doc_type"]] = by_type.get(hit["document"]["doc_type"], 0) + 1
+    # the type counts ignore the type filter; the issuer counts apply it
+    assert {f["value"]: f["count"] for f in body["doc_type"]} == by_type
+    plans = [h for h in hits if h["document"]["doc_type"] == "Kế hoạch"]
+    assert body["total"] == len(plans)
+    assert {f["value"]: f["count"] for f in body["issuer"]} == {plans[0]["document"]["issuer"]: len(plans)}
+    documents = client.get("/facets").json()
+    assert documents["unit"] == "documents" and documents["total"] == 5
+    assert {f["value"] for f in documents["doc_type"]} == {"Nghị quyết", "Bài viết", "Kế hoạch", "Quyết định",
+                                                           "Chương trình hành động"}
+    assert documents["year"] == [{"value": "2025", "count": 3}]
+    english = client.get("/facets", params={"language": "en"}).json()
+    assert english["total"] == 2
+
+
+def test_document_text_for_the_document_view(client: TestClient) -> None:
+    body = client.get(f"/documents/{SEED_003}/clauses").json()
+    detail = client.get(f"/documents/{SEED_003}").json()
+    assert [c["clause_id"] for c in body["clauses"]] == [o["clause_id"] for o in detail["outline"]]
+    outline = {c["kind"] for c in body["clauses"] if c["outline"]}
+    assert {"dieu", "part", "item"} <= outline and not outline & {"row", "bullet", "paragraph"}
+    clause = next(c for c in body["clauses"] if c["clause_id"] == f"{SEED_003}:KH.I.2.p1")
+    assert WRAPPED_PHRASE in clause["display_text"]
+    rows = [c for c in body["clauses"] if c["kind"] == "row"]
+    assert rows and all(c["fields"]["stt"] == c["label"] for c in rows)
+    assert body["pages"] == 0
+    assert_error(client.get("/documents/nope/clauses"), 404)
+
+
+def test_documents_list_what_they_implement(client: TestClient) -> None:
+    documents = {d["doc_id"]: d for d in client.get("/documents").json()["documents"]}
+    assert documents[SEED_003]["implements"] == ["000_4c6edb8a98047afa"]
+    assert documents["000_4c6edb8a98047afa"]["implements"] == []
+
+
+def test_clause_detail_has_reading_text(client: TestClient) -> None:
+    body = client.get(f"/clauses/{SEED_003}:KH.I.2.p1").json()
+    assert WRAPPED_PHRASE in body["display"]["text"] and body["display"]["highlights"] == []
+    assert all(s["display_text"] for s in body["siblings"])
+
+
+def test_docs_page_loads_nothing_from_another_host(client: TestClient) -> None:
+    import re
+
+    html = client.get("/docs").text
+    assert "/docs/assets/swagger-ui-bundle.js" in html and "/docs/assets/swagger-ui.css" in html
+    assert not re.findall(r"(?:src|href)=[\"']https?://", html), html
+    assert "validatorUrl\": null" in html
+    script = client.get("/docs/assets/swagger-ui-bundle.js")
+    assert script.status_code == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "SwaggerUIBundle" in script.text[:5_000_000]
+    assert_error(client.get("/docs/assets/../../app.py"), 404)
+    assert client.get("/redoc").status_code == 404
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.content[:4] == b"\x00\x00\x01\x00"

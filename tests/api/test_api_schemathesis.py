@@ -19,8 +19,10 @@ MAX_EXAMPLES = 15  # per operation and mode: enough to hit limits and odd text w
 OPERATIONS = [
     ("GET", "/search"),
     ("POST", "/search"),
+    ("GET", "/facets"),
     ("GET", "/documents"),
     ("GET", "/documents/{doc_id}"),
+    ("GET", "/documents/{doc_id}/clauses"),
     ("GET", "/clauses/{clause_id}"),
     ("GET", "/conflicts"),
     ("GET", "/answer"),

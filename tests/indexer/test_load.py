@@ -1,4 +1,5 @@
-"""Loaders on real files: encodings (UTF-8, UTF-16 BOM, windows-1258), PDF, DOCX, HTML, and every failure kind."""
+"""Loaders on real files: encodings (UTF-8, UTF-16 BOM, windows-1258), PDF (text layer and scanned pages,
+OCR'd by the system's Tesseract), images, DOCX, legacy .doc (antiword), RTF, HTML, and every failure kind."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from indexer.load import LoadError, load_file
-from tests.helpers import encode_cp1258, make_docx, make_pdf
+from indexer.load import ENV_OCR_LANG, LoadError, load_file
+from tests.conftest import ROOT
+from tests.helpers import encode_cp1258, make_docx, make_pdf, make_png, make_rtf, make_scanned_pdf
+
+LEGACY_DOC = ROOT / "tests" / "fixtures" / "legacy" / "ke_hoach_2003.doc"
+SCANNED_LINES = [
+    "Điều 2. Trách nhiệm thi hành",
+    "Sở Tư pháp chủ trì, phối hợp với các cơ quan, đơn vị có liên quan",
+    "triển khai thực hiện nội dung Kế hoạch này.",
+]
 
 VIETNAMESE = (
     "Điều 1. Phạm vi điều chỉnh\n"
@@ -114,3 +123,71 @@ def test_unsupported_extension(tmp_path: Path) -> None:
     with pytest.raises(LoadError) as error:
         load_file(write(tmp_path, "data.csv", b"a,b\n1,2\n"))
     assert error.value.problem == "unsupported"
+
+
+def test_pdf_with_a_scanned_page_is_ocrd_on_that_page_only(tmp_path: Path) -> None:
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for data in (make_pdf("Article 1. Scope of this law and the subjects it applies to"),
+                 make_scanned_pdf([SCANNED_LINES])):
+        for page in PdfReader(io.BytesIO(data)).pages:
+            writer.add_page(page)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    loaded = load_file(write(tmp_path, "mixed.pdf", buffer.getvalue()))
+    assert [page.method for page in loaded.pages] == ["text", "ocr"]
+    first, second = loaded.pages
+    assert "Article 1. Scope of this law" in loaded.text[first.start : first.end]
+    scanned = " ".join(loaded.text[second.start : second.end].split())
+    assert scanned == " ".join(" ".join(SCANNED_LINES).split())
+    assert first.confidence is None and second.confidence > 80
+    assert second.words == len(" ".join(SCANNED_LINES).split())
+    assert loaded.text[first.end : second.start] == "\n\f"
+
+
+def test_png_scan_is_ocrd(tmp_path: Path) -> None:
+    loaded = load_file(write(tmp_path, "scan.png", make_png(SCANNED_LINES)))
+    assert loaded.format == "image"
+    assert len(loaded.pages) == 1 and loaded.pages[0].method == "ocr"
+    assert loaded.text.splitlines()[0] == SCANNED_LINES[0]
+    assert "Sở Tư pháp chủ trì" in loaded.text
+
+
+def test_ocr_without_the_language_data_says_what_to_install(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv(ENV_OCR_LANG, "vie+xyz")  # a language Tesseract has no data for
+    with pytest.raises(LoadError) as error:
+        load_file(write(tmp_path, "scan.png", make_png(SCANNED_LINES[:1])))
+    assert error.value.problem == "ocr-unavailable"
+    assert "tesseract-ocr-xyz" in error.value.detail and "make setup" in error.value.detail
+
+
+def test_legacy_doc_through_antiword(tmp_path: Path) -> None:
+    loaded = load_file(LEGACY_DOC)
+    assert loaded.format == "doc" and loaded.container_meta["converter"] == "antiword"
+    lines = [line for line in loaded.text.splitlines() if line]
+    assert lines[:3] == ["ỦY BAN NHÂN DÂN TỈNH BẾN TRE", "Số: 45/KH-UBND", "KẾ HOẠCH"]
+    # antiword -w 0: a paragraph is one line, not wrapped at 80 columns
+    assert "2. Bảo đảm kinh phí cho công tác phổ biến pháp luật không thấp hơn 0,3% tổng chi thường xuyên." in lines
+    assert "1 | Rà soát văn bản quy phạm pháp luật | Sở Tư pháp" in lines
+
+
+def test_truncated_and_fake_doc(tmp_path: Path) -> None:
+    data = LEGACY_DOC.read_bytes()
+    with pytest.raises(LoadError) as error:
+        load_file(write(tmp_path, "cut.doc", data[: len(data) // 2 + 100]))
+    assert error.value.problem == "truncated"
+    with pytest.raises(LoadError) as error:
+        load_file(write(tmp_path, "fake.doc", b"just some text, not a Word file"))
+    assert error.value.problem == "unreadable"
+
+
+def test_rtf_with_unicode_escapes(tmp_path: Path) -> None:
+    loaded = load_file(write(tmp_path, "plan.rtf", make_rtf(VIETNAMESE)))
+    assert loaded.format == "rtf"
+    assert loaded.text.strip().splitlines() == VIETNAMESE.strip().splitlines()
+    with pytest.raises(LoadError) as error:
+        load_file(write(tmp_path, "cut.rtf", make_rtf(VIETNAMESE)[:-3]))
+    assert error.value.problem == "truncated"
