@@ -650,9 +650,10 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         timings["faiss"] = time.perf_counter() - mark
         mark = time.perf_counter()
         try:
+            # the sample re-encoding loads the model if nothing else did: a vector reused for a changed
+            # document is checked against its text, whatever it costs
             check_rows(rows, documents, counts, index, previous.full_document,
-                       (lambda texts, languages: encoder.encode_passages(texts, languages=languages))
-                       if rows.encoded else None)
+                       lambda texts, languages: encoder.encode_passages(texts, languages=languages))
         except VectorKeyError as error:
             raise IndexInvariantError(f"build stopped, the live version is unchanged: {error}") from error
         timings["check"] = time.perf_counter() - mark

@@ -25,7 +25,8 @@ from indexer.model import Clause, Document
 from indexer.pipeline import url_form
 
 VECTOR_KEYS_FILE = "dense.keys.json"
-# Reused vectors re-encoded by the check when the encoder is loaded anyway (something was encoded).
+# Vectors reused for documents this build re-read (changed, renamed, re-parsed) that the check re-encodes.
+# Unchanged documents keep their rows as checked when they were built.
 CHECK_SAMPLE = 16
 # A reused vector and a fresh encoding of its passage agree to this cosine (batching changes the last bits).
 MIN_SAME_COSINE = 0.99
