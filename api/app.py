@@ -2,55 +2,93 @@
 
 Routes (one `APIRouter` per topic in `api/routers/`): GET/POST /search, GET /documents, GET
 /documents/{doc_id}, GET /clauses/{clause_id}, GET /conflicts, GET /health, GET /metrics (Prometheus
-text), GET / (the page) and /static/*.
+text), POST /admin/reload (loopback only), GET / (the page) and /static/*.
 
 Design notes
-- The index is opened once, when the app is created; request handlers reach it through a dependency
-  (`api.deps.LibraryDep`) and only read from it. Handlers are plain `def` functions, so FastAPI runs them
-  in its thread pool and a slow query never blocks the event loop; the Searcher is safe for concurrent reads.
+- The index is opened when the app is created; request handlers reach the served version through a
+  dependency (`api.deps.LibraryDep`) and only read from it. Handlers are plain `def` functions, so FastAPI
+  runs them in its thread pool and a slow query never blocks the event loop; the Searcher is safe for
+  concurrent reads.
+- Live reload: while the app runs (its lifespan), a thread checks the index's CURRENT pointer every
+  `Limits.reload_seconds` and swaps in a newly published version between requests (`api.deps.LiveLibrary`).
+- Bounded work (`api.limits.Limits`): bodies over the size limit are refused before they are read;
+  cross-checks run in child processes within a concurrency and a time limit (`api.crosscheck`); outlines
+  are paged; parameters under an old name are refused (`schemas.RENAMED_PARAMETERS`).
 - Every error leaves in one shape (`schemas.ErrorResponse`), including validation errors, unknown routes,
   wrong methods and unexpected faults; an unexpected fault is logged with its traceback (`api.errors`).
-- Lookups the API derives from the index (references pointing *into* a document, a clause's siblings)
-  are computed on first use and cached; they never change because the index is read-only.
+- Lookups the API derives from a version (references pointing *into* a document, cross-check results)
+  are computed on first use and cached with that version.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.deps import Library
+from api.crosscheck import CrossChecker
+from api.deps import LiveLibrary
 from api.errors import install_error_handlers
+from api.limits import BodyLimitMiddleware, Limits
 from api.metrics import ENV_MULTIPROC, LatencyMiddleware, Metrics
 from api.routers import conflicts, documents, search, service
-from api.schemas import ERROR_RESPONSES, MAX_K, MAX_QUERY_CHARS
+from api.schemas import ERROR_RESPONSES, MAX_K, MAX_QUERY_CHARS, RENAMED_PARAMETERS
 
 __all__ = ["ENV_INDEX", "ENV_MULTIPROC", "app_from_environment", "create_app"]
 
 ENV_INDEX = "LEXVN_INDEX"  # how `lexvn serve --workers N` hands the index to each worker process
 
 
-def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
-    """The FastAPI app serving the index at `index_dir`, opened now, once, read-only.
+def refuse_renamed_parameters(request: Request) -> None:
+    """400 for a query parameter under its old name: ignoring it would answer another question."""
+    for old, new in RENAMED_PARAMETERS.items():
+        if old in request.query_params:
+            raise StarletteHTTPException(400, f"parameter '{old}' was renamed '{new}': use {new}=…")
+
+
+def create_app(index_dir: Path | str, searcher: Any = None, limits: Limits | None = None) -> FastAPI:
+    """The FastAPI app serving the index at `index_dir`, opened now, read-only, reloaded when it changes.
 
     `searcher`: an already opened `search.Searcher` of that index to share (tests reuse one per session).
     """
+    limits = limits or Limits()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = app.state.live.watch(limits.reload_seconds) if limits.reload_seconds > 0 else None
+        app.state.crosschecker.start()
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop.set()
+
     app = FastAPI(
         title="lexvn",
         version="0.1.0",
         summary="Clause-level search over Vietnamese and English legal texts, with citations and conflict checks.",
         description=(
             "Every error has the body `{\"error\": {\"status\", \"code\", \"message\", \"details\"}}`. "
-            f"Queries are at most {MAX_QUERY_CHARS} characters, `k` at most {MAX_K}."
+            f"Queries are at most {MAX_QUERY_CHARS} characters, `k` at most {MAX_K}, request bodies at most "
+            f"{limits.max_body_bytes} bytes; at most {limits.crosscheck_concurrency} cross-check(s) run at once, "
+            f"each for at most {limits.crosscheck_seconds:g} s."
         ),
-        responses={422: ERROR_RESPONSES[422], 500: ERROR_RESPONSES[500]},
+        responses={400: ERROR_RESPONSES[400], 413: ERROR_RESPONSES[413], 422: ERROR_RESPONSES[422],
+                   500: ERROR_RESPONSES[500]},
+        lifespan=lifespan,
+        dependencies=[Depends(refuse_renamed_parameters)],
     )
-    app.state.library = Library(Path(index_dir), searcher)
+    app.state.live = LiveLibrary(Path(index_dir), searcher)
     app.state.metrics = Metrics()
+    app.state.limits = limits
+    app.state.crosschecker = CrossChecker(limits.crosscheck_concurrency, limits.crosscheck_seconds)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=limits.max_body_bytes)
     app.add_middleware(LatencyMiddleware, metrics=app.state.metrics)
     install_error_handlers(app)
     for router in (search.router, documents.router, conflicts.router, service.router):
@@ -60,8 +98,9 @@ def create_app(index_dir: Path | str, searcher: Any = None) -> FastAPI:
 
 
 def app_from_environment() -> FastAPI:
-    """Factory for `uvicorn --factory` worker processes: the index directory comes from $LEXVN_INDEX."""
+    """Factory for `uvicorn --factory` worker processes: the index directory and limits come from the
+    environment ($LEXVN_INDEX, `api.limits.ENVIRONMENT`)."""
     index_dir = os.environ.get(ENV_INDEX)
     if not index_dir:
         raise RuntimeError(f"${ENV_INDEX} is not set")
-    return create_app(index_dir)
+    return create_app(index_dir, limits=Limits.from_environment())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from api.convert import clause_brief, reference_out
@@ -12,6 +12,8 @@ from api.deps import LibraryDep
 from api.schemas import (
     ERROR_RESPONSES,
     MAX_ID_CHARS,
+    MAX_OUTLINE_PAGE,
+    OUTLINE_PAGE,
     ClauseDetail,
     DocumentDetail,
     DocumentList,
@@ -30,10 +32,17 @@ def list_documents(library: LibraryDep) -> DocumentList:
     return DocumentList(total=len(documents), documents=documents)
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},
-            summary="One document: metadata, outline, references in and out")
-def get_document(library: LibraryDep, doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentDetail:
+# {doc_id:path}: an id may hold "/" (sub/002_x beside 002_x, when two files share a name).
+@router.get("/documents/{doc_id:path}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},
+            summary="One document: metadata, one page of its outline, references in and out")
+def get_document(
+    library: LibraryDep,
+    doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)],
+    offset: Annotated[int, Query(ge=0, description="first outline entry of the page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_OUTLINE_PAGE, description="outline entries per page")] = OUTLINE_PAGE,
+) -> DocumentDetail:
     document = library.document(doc_id)
+    page = document.clauses[offset : offset + limit]
     outline = [
         OutlineEntry(
             clause_id=clause.id,
@@ -45,11 +54,15 @@ def get_document(library: LibraryDep, doc_id: Annotated[str, PathParam(max_lengt
             parent_id=clause.parent_id,
             citation=clause.citation,
         )
-        for clause in document.clauses
+        for clause in page
     ]
+    following = offset + limit
     return DocumentDetail(
         **library.summaries[doc_id].model_dump(),
         outline=outline,
+        offset=offset,
+        limit=limit,
+        next_offset=following if following < len(document.clauses) else None,
         references_out=[reference_out(r, doc_id) for r in document.references],
         references_in=library.references_in(doc_id),
     )

@@ -239,12 +239,12 @@ async function loadDocuments() {
     const name = documentName(d.meta, d.doc_id);
     return name.length > 90 ? `${name.slice(0, 88)}…` : name;
   };
-  for (const select of [$("#filter-doc"), $("#conflict-doc"), $("#conflict-counterpart")]) {
+  for (const select of [$("#filter-doc"), $("#conflict-doc"), $("#conflict-against")]) {
     for (const d of state.documents) select.append(el("option", { value: d.doc_id, text: short(d) }));
   }
   const types = [...new Set(state.documents.map((d) => d.meta.doc_type).filter(Boolean))].sort();
   for (const type of types) $("#filter-type").append(el("option", { value: type, text: type }));
-  if (state.documents.length > 1) $("#conflict-counterpart").selectedIndex = 2;
+  if (state.documents.length > 1) $("#conflict-against").selectedIndex = 2;
   renderIndexInfo();
 }
 
@@ -490,7 +490,7 @@ function clauseCell(ref) {
 async function runConflicts(event) {
   event.preventDefault();
   const params = new URLSearchParams({ doc: $("#conflict-doc").value });
-  if ($("#conflict-counterpart").value) params.set("counterpart", $("#conflict-counterpart").value);
+  if ($("#conflict-against").value) params.set("against", $("#conflict-against").value);
   if ($("#conflict-consistent").checked) params.set("include_consistent", "true");
   const out = $("#conflicts");
   out.replaceChildren();

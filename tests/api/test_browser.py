@@ -160,9 +160,9 @@ def test_copy_button_is_reachable_with_tab(page) -> None:
 def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
     import httpx
 
-    doc, counterpart = "003_9f40a26defcbfd25", SEED_002
+    doc, against = "003_9f40a26defcbfd25", SEED_002
     expected = httpx.get(
-        f"{base_url}/conflicts", params={"doc": doc, "counterpart": counterpart, "include_consistent": True}, timeout=60
+        f"{base_url}/conflicts", params={"doc": doc, "against": against, "include_consistent": True}, timeout=60
     ).json()
     page.goto("/")
     page.get_by_role("button", name="Switch to English").click()
@@ -170,7 +170,7 @@ def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
     assert page.locator("label[for='mode']").inner_text().lower() == "mode"
     page.get_by_role("tab", name="Compare documents").click()
     page.locator("#conflict-doc").select_option(doc)
-    page.locator("#conflict-counterpart").select_option(counterpart)
+    page.locator("#conflict-against").select_option(against)
     page.get_by_label("Also show clauses that agree").check()
     page.locator("#conflicts-form button[type=submit]").click()
     page.wait_for_function(
