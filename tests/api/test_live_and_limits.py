@@ -31,14 +31,21 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture()
-def live_index(tmp_path: Path) -> tuple[Path, Path]:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("live")
+    (base / "corpus").mkdir()
     for name in SEEDS:
-        shutil.copy(CORPUS / "seeds" / name, corpus / name)
-    build_index(corpus, tmp_path / "index", dense=False, progress=False)
-    return corpus, tmp_path / "index"
+        shutil.copy(CORPUS / "seeds" / name, base / "corpus" / name)
+    build_index(base / "corpus", base / "index", dense=False, progress=False)
+    return base
+
+
+@pytest.fixture()
+def live_index(built: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A lexical index of two seeds and its corpus, a copy each test may change."""
+    shutil.copytree(built, tmp_path, dirs_exist_ok=True)
+    return tmp_path / "corpus", tmp_path / "index"
 
 
 @pytest.fixture()
