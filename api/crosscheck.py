@@ -19,8 +19,10 @@ from typing import Any
 
 import numpy as np
 
-# What the forkserver imports once, so each child starts in milliseconds.
-PRELOAD = ["api.crosscheck", "search.crosscheck.conflicts"]
+# What the forkserver imports once, so each child starts in milliseconds. "__main__" as multiprocessing
+# does by default: a child prepares by importing the parent's main module (every lexvn entry point guards
+# its `if __name__ == "__main__"`), and found in the forkserver it is imported once, not per child.
+PRELOAD = ["__main__", "api.crosscheck", "api.crosscheck_forkserver"]
 
 
 class CrossCheckBusy(Exception):

@@ -433,10 +433,10 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = 
         timings: dict[str, float] = {}
         started = time.perf_counter()
         state = corpus_state(corpus_dir)
-        reasons = ["--rebuild"] if rebuild else _build_reasons(index_dir, state, dense, model_name)
+        reasons, reusable = (["--rebuild"], False) if rebuild else _build_reasons(index_dir, state, dense, model_name)
         if not reasons:
             return _unchanged(index_dir, started)
-        previous = Previous() if rebuild else _load_previous(index_dir, model_name)
+        previous = _load_previous(index_dir, model_name) if reusable else Previous()
         timings["load_previous"] = time.perf_counter() - started
 
         mark = time.perf_counter()
@@ -450,14 +450,16 @@ def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = 
         return result
 
 
-def _build_reasons(index_dir: Path, state: CorpusState, dense: bool, model_name: str | None) -> list[str]:
+def _build_reasons(index_dir: Path, state: CorpusState, dense: bool,
+                   model_name: str | None) -> tuple[list[str], bool]:
+    """Why to build (empty: nothing to do), and whether the live version can give the build anything."""
     try:
         _directory, manifest = _live(index_dir)
     except mf.IndexNotFound:
-        return ["no index yet"]
-    except mf.IndexError_ as error:
-        return [f"the live version is unusable ({error})"]
-    return changes(state, manifest, dense=dense, model=model_name)
+        return ["no index yet"], False
+    except mf.IndexError_ as error:  # damaged, or another format: built from scratch
+        return [f"the live version is unusable ({error})"], False
+    return changes(state, manifest, dense=dense, model=model_name), True
 
 
 def _unchanged(index_dir: Path, started: float) -> dict[str, Any]:
