@@ -13,6 +13,7 @@ it is stopped (`CrossCheckTimeout`, HTTP 503). Results are cached per index vers
 from __future__ import annotations
 
 import multiprocessing
+import sys
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,14 @@ import numpy as np
 # does by default: a child prepares by importing the parent's main module (every lexvn entry point guards
 # its `if __name__ == "__main__"`), and found in the forkserver it is imported once, not per child.
 PRELOAD = ["__main__", "api.crosscheck", "api.crosscheck_forkserver"]
+
+
+def preload() -> list[str]:
+    """PRELOAD, plus the main module by name when it runs as one (`python -m api.cli serve`): a child then
+    re-runs it with everything it imports already loaded."""
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    named = [spec.name] if spec is not None and not spec.name.endswith("__main__") else []
+    return [PRELOAD[0], *named, *PRELOAD[1:]]
 
 
 class CrossCheckBusy(Exception):
@@ -87,7 +96,7 @@ class CrossChecker:
         self.seconds = float(seconds)
         self._slots = threading.BoundedSemaphore(self.concurrency)
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(PRELOAD)
+        self._context.set_forkserver_preload(preload())
 
     def start(self) -> None:
         """Start the forkserver now (it imports the cross-checking code: seconds, better not on a request)."""
