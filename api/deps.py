@@ -1,23 +1,39 @@
-"""What the routers depend on (`Depends`): the opened index with its derived lookups, and the metrics."""
+"""What the routers depend on (`Depends`): the served index version with its derived lookups, the metrics,
+the limits and the cross-checker.
+
+The served version is live: `LiveLibrary` watches the index's `CURRENT` pointer (and is told by
+POST /admin/reload) and, when a build has published a new version, opens it beside the old one and swaps
+the reference. A request takes the `Library` once, when it starts, and keeps it to the end, so requests in
+flight finish on the version they began with and none is dropped or sees two versions.
+"""
 
 from __future__ import annotations
 
 import gc
+import logging
 import threading
-from collections.abc import Iterable
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
 from api.convert import meta_out, reference_out
+from api.crosscheck import CrossChecker
 from api.errors import NotFound
+from api.limits import Limits
 from api.metrics import Metrics
 from api.schemas import DocumentSummary, ReferenceOut
 
+log = logging.getLogger("lexvn.api")
+
+CONFLICT_CACHE = 64  # cross-check results kept per version (each is seconds of work on large documents)
+
 
 class Library:
-    """The opened index plus the read-only lookups the API derives from it (computed once, cached)."""
+    """One opened index version plus the read-only lookups the API derives from it (computed once, cached)."""
 
     def __init__(self, index_dir: Path, searcher: Any = None) -> None:
         self.index_dir = Path(index_dir)
@@ -26,18 +42,17 @@ class Library:
 
             searcher = Searcher.open(self.index_dir)
             # The first query of a process pays for underthesea's and the encoder's lazy loading: pay it
-            # at start-up, not on a user's request.
+            # when the version is opened, not on a user's request.
             searcher.warm_up()
         self.searcher = searcher
+        self.version = searcher.directory.name
+        self.built_at = searcher.manifest.get("built_at")
+        self.opened_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         self._lock = threading.Lock()
         self._references_in: dict[str, list[ReferenceOut]] | None = None
+        self._conflicts: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
         self.summaries = {summary.doc_id: summary for summary in self._summaries()}
         self.clause_count = sum(summary.clause_count for summary in self.summaries.values())
-        # The index, torch, underthesea and their modules are ~500k objects that live as long as the
-        # process; a full garbage collection walking them stalled a request for 100-300 ms (the p99 under
-        # load). Frozen, collections only walk what requests allocate.
-        gc.collect()
-        gc.freeze()
 
     def _summaries(self) -> Iterable[DocumentSummary]:
         for document in self.searcher.documents():
@@ -80,14 +95,107 @@ class Library:
                 self._references_in = found
         return self._references_in.get(doc_id, [])
 
+    def cached_conflicts(self, key: tuple[str, str | None], compute: Callable[[], Any]) -> Any:
+        """The cross-check of `key` from this version's cache, computed (outside the lock) when missing.
+        The cache lives and dies with the version, so a reload never serves an old version's findings."""
+        with self._lock:
+            if key in self._conflicts:
+                self._conflicts.move_to_end(key)
+                return self._conflicts[key]
+        value = compute()
+        with self._lock:
+            self._conflicts[key] = value
+            while len(self._conflicts) > CONFLICT_CACHE:
+                self._conflicts.popitem(last=False)
+        return value
+
+
+def settle_memory() -> None:
+    """Freeze what lives as long as the served version, so collections walk only what requests allocate.
+
+    The index, torch, underthesea and their modules are ~500k objects; a full collection walking them stalled
+    a request for 100-300 ms (the p99 under load). Unfreezing first lets a replaced version's cycles go.
+    """
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
+
+
+class LiveLibrary:
+    """The version being served, replaced by a newer one between requests (see the module docstring)."""
+
+    def __init__(self, index_dir: Path, searcher: Any = None) -> None:
+        self.index_dir = Path(index_dir)
+        self._library = Library(self.index_dir, searcher)
+        self._reload_lock = threading.Lock()  # one reload at a time: the watcher and the admin endpoint
+        self.last_check: str | None = None
+        self.last_error: str | None = None
+        settle_memory()
+
+    @property
+    def current(self) -> Library:
+        return self._library
+
+    def reload(self) -> dict[str, Any]:
+        """Serve the version `CURRENT` names now, if it is another one. Never raises: a version that cannot
+        be opened is logged (once) and the current one stays."""
+        from indexer.manifest import read_pointer
+
+        with self._reload_lock:
+            self.last_check = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+            served = self._library
+            pointer = read_pointer(self.index_dir)
+            if pointer is None or pointer == served.version:
+                return {"reloaded": False, "version": served.version}
+            try:
+                library = Library(self.index_dir)
+            except Exception as error:  # a damaged or vanished version must not stop the watcher
+                message = f"{type(error).__name__}: {error}"
+                if message != self.last_error:
+                    log.warning("keeping index version %s: version %s cannot be opened (%s)", served.version,
+                                pointer, message)
+                self.last_error = message
+                return {"reloaded": False, "version": served.version, "error": message}
+            self._library = library  # one reference assignment: a request sees the old or the new version
+            self.last_error = None
+            settle_memory()
+            log.info("now serving index version %s (was %s)", library.version, served.version)
+            return {"reloaded": True, "version": library.version, "previous": served.version}
+
+    def watch(self, interval: float) -> threading.Event:
+        """Check for a new version every `interval` seconds in a daemon thread; set the event to stop."""
+        stop = threading.Event()
+
+        def loop() -> None:
+            while not stop.wait(interval):
+                self.reload()
+
+        threading.Thread(target=loop, name="lexvn-reload", daemon=True).start()
+        return stop
+
 
 def get_library(request: Request) -> Library:
-    return request.app.state.library
+    return request.app.state.live.current
+
+
+def get_live(request: Request) -> LiveLibrary:
+    return request.app.state.live
 
 
 def get_metrics(request: Request) -> Metrics:
     return request.app.state.metrics
 
 
+def get_limits(request: Request) -> Limits:
+    return request.app.state.limits
+
+
+def get_checker(request: Request) -> CrossChecker:
+    return request.app.state.crosschecker
+
+
 LibraryDep = Annotated[Library, Depends(get_library)]
+LiveDep = Annotated[LiveLibrary, Depends(get_live)]
 MetricsDep = Annotated[Metrics, Depends(get_metrics)]
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+CheckerDep = Annotated[CrossChecker, Depends(get_checker)]

@@ -12,20 +12,27 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
+from api.crosscheck import CrossCheckBusy, CrossCheckTimeout
 from api.schemas import MAX_ID_CHARS
 
 log = logging.getLogger("lexvn.api")
 
 ERROR_CODES = {
     400: "bad_request",
+    403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
     415: "unsupported_media_type",
     422: "validation_error",
+    429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",
 }
+# Validation errors that mean the body could not be read at all: 400 (the schema's promise), not 422.
+UNREADABLE_BODY = {"json_invalid"}
+# Seconds a client should wait before retrying a refused cross-check (Retry-After).
+RETRY_AFTER_S = 5
 
 
 class NotFound(StarletteHTTPException):
@@ -57,8 +64,23 @@ def validation_details(errors: Iterable[dict[str, Any]]) -> list[dict[str, Any]]
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def on_validation_error(request: Request, error: RequestValidationError) -> JSONResponse:
-        details = validation_details(error.errors())
+        errors = list(error.errors())
+        details = validation_details(errors)
+        unreadable = [e for e in errors if e.get("type") in UNREADABLE_BODY]
+        if unreadable:
+            reason = (unreadable[0].get("ctx") or {}).get("error", "")
+            message = "request body is not valid JSON" + (f": {reason}" if reason else "")
+            return JSONResponse(status_code=400, content=error_body(400, message, details))
         return JSONResponse(status_code=422, content=error_body(422, "invalid request", details))
+
+    @app.exception_handler(CrossCheckBusy)
+    async def on_busy(request: Request, error: CrossCheckBusy) -> JSONResponse:
+        return JSONResponse(status_code=429, content=error_body(429, str(error)),
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+
+    @app.exception_handler(CrossCheckTimeout)
+    async def on_timeout(request: Request, error: CrossCheckTimeout) -> JSONResponse:
+        return JSONResponse(status_code=503, content=error_body(503, str(error)))
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -163,12 +163,18 @@ def _not_found(error: StarletteHTTPException) -> ToolError:
                      "or `get_document`'s outline.")
 
 
-def build_server(library: Library, *, llm: Any = None, public_url: str | None = None) -> MCPServer:
-    """The MCP server over one opened index. `llm`: a `generate` function for answers (api.llm.ChatModel)."""
+def build_server(source: Any, *, llm: Any = None, public_url: str | None = None) -> MCPServer:
+    """The MCP server over an opened index: a `Library`, or an `api.deps.LiveLibrary` whose current version
+    each call reads (a server follows new index versions). `llm`: a `generate` function for answers
+    (api.llm.ChatModel)."""
+
+    def current() -> Library:
+        return source.current if hasattr(source, "current") else source
+
+    library = current()
     links = Links(public_url or os.environ.get(ENV_PUBLIC_URL) or DEFAULT_PUBLIC_URL)
     server = MCPServer(name="lexvn", title="lexvn — Vietnamese legal texts, clause by clause",
                        instructions=INSTRUCTIONS, version="0.1.0", log_level="WARNING")
-    searcher = library.searcher
 
     @server.tool(
         name="search", title="Search legal clauses", annotations=READ_ONLY,
@@ -186,16 +192,16 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
     ) -> AgentSearchResult:
         if not query.strip():
             raise ToolError("the query is blank: give words or a quoted phrase")
-        if mode == "dense" and not searcher.has_dense:
+        if mode == "dense" and not current().searcher.has_dense:
             raise ToolError("this index has no dense vectors; use mode 'hybrid', 'bm25' or 'phrase'")
         try:
-            hits = searcher.search(query.strip(), k=k, mode=mode,
+            hits = current().searcher.search(query.strip(), k=k, mode=mode,
                                    filters=_filters(filters))
         except ValueError as error:
             raise ToolError(str(error)) from error
         results = []
         for hit in hits:
-            out = hit_out(hit, library.summaries)
+            out = hit_out(hit, current().summaries)
             results.append(AgentHit(
                 rank=out.rank, clause_id=out.clause_id, doc_id=out.doc_id, citation=out.citation,
                 citation_en=out.citation_en, path=out.path, kind=out.kind, text=out.text,
@@ -213,7 +219,7 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
                                         description="e.g. '002_7aca7bcc376b2da4:6.b'")],
     ) -> ClauseInContext:
         try:
-            detail = clause_detail(library, clause_id)
+            detail = clause_detail(current(), clause_id)
         except StarletteHTTPException as error:
             raise _not_found(error) from error
         return ClauseInContext(**detail.model_dump(), page_url=links.clause(detail.clause_id))
@@ -230,7 +236,7 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
         max_depth: Annotated[int | None, Field(ge=1, le=10, description="outline levels to include")] = None,
     ) -> DocumentInContext:
         resolved = _resolve(doc_id)
-        detail = document_detail(library, resolved, max_depth)
+        detail = document_detail(current(), resolved, max_depth)
         return DocumentInContext(**detail.model_dump(), resource_uri=document_uri(resolved),
                                  api_url=links.document_api(resolved))
 
@@ -238,7 +244,7 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
                  description="Every indexed document: doc_id, source file, metadata (type, number, issuer, date, "
                              "title, language) and clause count.")
     def list_documents() -> DocumentList:
-        documents = sorted(library.summaries.values(), key=lambda d: d.doc_id)
+        documents = sorted(current().summaries.values(), key=lambda d: d.doc_id)
         return DocumentList(total=len(documents), documents=documents)
 
     @server.tool(
@@ -264,10 +270,10 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
         if coverage and against_id is None:
             raise ToolError("coverage needs `against`: the reference document whose clauses are listed")
         findings = [ConflictOut.model_validate(f.to_json())
-                    for f in run_cross_check(searcher, doc_id, against_id, include_consistent=include_consistent)]
+                    for f in run_cross_check(current().searcher, doc_id, against_id, include_consistent=include_consistent)]
         rows = totals = None
         if coverage:
-            rows = [CoverageRowOut.model_validate(row.to_json()) for row in coverage_rows(searcher, doc_id, against_id)]
+            rows = [CoverageRowOut.model_validate(row.to_json()) for row in coverage_rows(current().searcher, doc_id, against_id)]
             totals = dict(Counter(row.status for row in rows))
         return CrossCheckResult(doc=doc_id, against=against_id, total=len(findings),
                                 by_kind=dict(Counter(f.kind for f in findings)), conflicts=findings,
@@ -295,19 +301,19 @@ def build_server(library: Library, *, llm: Any = None, public_url: str | None = 
             raise ToolError("the question is blank")
         started = time.perf_counter()
         try:
-            result = grounded_answer(searcher, question.strip(),
+            result = grounded_answer(current().searcher, question.strip(),
                                      filters=_filters(filters),
                                      generate=llm if generate else None, model=getattr(llm, "model", None),
                                      strict=strict)
         except ValueError as error:
             raise ToolError(str(error)) from error
-        return answer_response(library, result, (time.perf_counter() - started) * 1000, links.clause)
+        return answer_response(current(), result, (time.perf_counter() - started) * 1000, links.clause)
 
     def _resolve(name: str) -> str:
         from search.crosscheck.conflicts import DocumentNotFound, resolve_document
 
         try:
-            return resolve_document(searcher, name).doc_id
+            return resolve_document(current().searcher, name).doc_id
         except DocumentNotFound as error:
             raise ToolError(f"{error}. `list_documents` gives the doc_ids.") from error
 

@@ -20,6 +20,12 @@ MAX_ID_CHARS = 300
 RESULT_WINDOW = MAX_K
 MAX_OFFSET = RESULT_WINDOW - 1
 FACET_DEPTH = RESULT_WINDOW
+# Outline entries of /documents/{doc_id} per page: by default, and at most.
+OUTLINE_PAGE = 500
+MAX_OUTLINE_PAGE = 2000
+# Query parameters that were renamed, old → new: a request still using the old name is refused (400) with
+# the new one, rather than having it silently ignored. One name per thing across CLI, API and page.
+RENAMED_PARAMETERS = {"counterpart": "against"}
 
 SearchMode = Literal["hybrid", "bm25", "dense", "phrase"]
 Language = Literal["vi", "en"]
@@ -51,10 +57,14 @@ class ErrorResponse(BaseModel):
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorResponse, "description": "Body that cannot be read (not UTF-8 / not JSON)"},
+    400: {"model": ErrorResponse, "description": "Body that cannot be read (not UTF-8 / not JSON), or a "
+                                                 "parameter under its old name"},
     404: {"model": ErrorResponse, "description": "Unknown id"},
+    413: {"model": ErrorResponse, "description": "Request body over the size limit"},
     422: {"model": ErrorResponse, "description": "Invalid parameters (query > 1000 characters, k > 100, …)"},
+    429: {"model": ErrorResponse, "description": "As many cross-checks as the server runs at once are running"},
     500: {"model": ErrorResponse, "description": "Unexpected fault (reported in the same shape)"},
+    503: {"model": ErrorResponse, "description": "The cross-check ran past its time limit and was stopped"},
 }
 
 
@@ -221,7 +231,10 @@ class ReferenceOut(BaseModel):
 
 
 class DocumentDetail(DocumentSummary):
-    outline: list[OutlineEntry]
+    outline: list[OutlineEntry] = Field(description="one page of the clauses: `limit` entries from `offset`")
+    offset: int = Field(description="position of the page's first clause in the document")
+    limit: int
+    next_offset: int | None = Field(description="`offset` of the next page; null on the last one")
     references_out: list[ReferenceOut]
     references_in: list[ReferenceOut]
 
@@ -336,7 +349,7 @@ class ConflictOut(BaseModel):
 
 class ConflictsResponse(BaseModel):
     doc: str
-    counterpart: str | None
+    against: str | None = Field(description="the document checked against; null: the documents `doc` cites")
     total: int
     by_kind: dict[str, int]
     conflicts: list[ConflictOut]
@@ -348,6 +361,9 @@ class ConflictsResponse(BaseModel):
 class HealthResponse(BaseModel):
     status: Literal["ok"]
     index_dir: str
+    version: str = Field(description="the index version being served (the folder CURRENT named when it was opened)")
+    built_at: str | None = None
+    opened_at: str = Field(description="when this server opened that version")
     documents: int
     clauses: int
     model: str | None = Field(description="the dense encoder, or null for a BM25-only index")

@@ -1,4 +1,5 @@
-"""`lexvn serve`: (re)build the index when the corpus changed, then serve the API and the page with uvicorn."""
+"""`lexvn serve`: (re)build the index when the corpus changed or the index is damaged, then serve the API and
+the page with uvicorn; the server swaps to each new version a later `lexvn index` publishes."""
 
 from __future__ import annotations
 
@@ -11,17 +12,21 @@ from typing import Annotated
 
 import typer
 
+from api.limits import Limits
+
 DEFAULT_INDEX = Path(".lexvn/index")
+
+
 def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
-    """Build the index from `corpus_dir` when it is missing or stale; without a corpus it must exist."""
+    """Build the index from `corpus_dir` when it is missing, stale or damaged; without a corpus it must
+    exist and be whole (every file at its recorded size)."""
     if corpus_dir is None:
-        from indexer.manifest import IndexError_, read_manifest, version_dir
+        from indexer.manifest import IndexError_, open_version
 
         try:
-            read_manifest(version_dir(index_dir))
-        except (IndexError_, OSError, ValueError) as error:
-            raise typer.BadParameter(f"no index at {index_dir} ({error}); pass --corpus DIR to build one",
-                                     param_hint="--index") from error
+            open_version(index_dir)
+        except IndexError_ as error:
+            raise typer.BadParameter(f"{error}; or pass --corpus DIR to (re)build it", param_hint="--index") from error
         return
     if not corpus_dir.is_dir():
         raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="--corpus")
@@ -33,15 +38,28 @@ def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
         typer.echo(f"index {index_dir} is up to date with {corpus_dir}", err=True)
 
 
+DEFAULTS = Limits()
+
+
 def serve(
     index: Annotated[Path, typer.Option("--index", help="index directory (built by `lexvn index`)")] = DEFAULT_INDEX,
     corpus: Annotated[
-        Path | None, typer.Option("--corpus", help="build the index from here first if missing or stale")
+        Path | None, typer.Option("--corpus", help="build the index from here first if missing, stale or damaged")
     ] = None,
     host: Annotated[str, typer.Option("--host", help="address to listen on (loopback by default)")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=0, max=65535)] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="worker processes, each opens the index")] = 1,
     log_level: Annotated[str, typer.Option("--log-level")] = "info",
+    reload_seconds: Annotated[float, typer.Option(
+        "--reload-seconds", min=0, help="how often to look for a newly published index version (0: never; "
+        "POST /admin/reload from this machine still works)")] = DEFAULTS.reload_seconds,
+    crosscheck_seconds: Annotated[float, typer.Option(
+        "--crosscheck-seconds", min=0.1, help="time limit of one /conflicts cross-check")] = DEFAULTS.crosscheck_seconds,
+    crosscheck_concurrency: Annotated[int, typer.Option(
+        "--crosscheck-concurrency", min=1, help="cross-checks run at once per worker (more get 429)")
+    ] = DEFAULTS.crosscheck_concurrency,
+    max_body_bytes: Annotated[int, typer.Option(
+        "--max-body-bytes", min=1024, help="largest request body accepted (413 above)")] = DEFAULTS.max_body_bytes,
 ) -> None:
     """Serve the search API (OpenAPI at /docs), the search page on http://HOST:PORT/ and the MCP server at /mcp."""
     import uvicorn
@@ -55,6 +73,9 @@ def serve(
         raise typer.BadParameter(str(error)) from error
     ensure_index(index, corpus)
     os.environ[ENV_INDEX] = str(index.resolve())
+    limits = Limits(max_body_bytes=max_body_bytes, crosscheck_concurrency=crosscheck_concurrency,
+                    crosscheck_seconds=crosscheck_seconds, reload_seconds=reload_seconds)
+    os.environ.update(limits.to_environment())  # each worker process builds its app from these
     # Links in MCP tool results point at this server; a named host is allowed by the MCP endpoint's
     # Host/Origin check (loopback always is; for 0.0.0.0 set LEXVN_MCP_ALLOWED_HOSTS to the names clients use).
     os.environ.setdefault("LEXVN_PUBLIC_URL", f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}")

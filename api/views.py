@@ -7,7 +7,14 @@ from typing import Any
 
 from api.convert import clause_brief, display_text, reference_out
 from api.deps import Library
-from api.schemas import AnswerResponse, ClauseDetail, DocumentDetail, DocumentMetaOut, OutlineEntry
+from api.schemas import (
+    OUTLINE_PAGE,
+    AnswerResponse,
+    ClauseDetail,
+    DocumentDetail,
+    DocumentMetaOut,
+    OutlineEntry,
+)
 from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
 
 SIBLING_WINDOW = 8  # siblings shown on each side of a clause in context; a law's top level has hundreds
@@ -46,9 +53,12 @@ def clause_detail(library: Library, clause_id: str) -> ClauseDetail:
     )
 
 
-def document_detail(library: Library, doc_id: str, max_depth: int | None = None) -> DocumentDetail:
-    """Metadata, outline (to `max_depth` levels when given) and references out of and into the document."""
+def document_detail(library: Library, doc_id: str, max_depth: int | None = None, offset: int = 0,
+                    limit: int = OUTLINE_PAGE) -> DocumentDetail:
+    """Metadata, one page of the outline (`limit` entries from `offset`; to `max_depth` levels when given)
+    and references out of and into the document."""
     document = library.document(doc_id)
+    clauses = [c for c in document.clauses if max_depth is None or len(c.path) <= max_depth]
     outline = [
         OutlineEntry(
             clause_id=clause.id,
@@ -60,12 +70,15 @@ def document_detail(library: Library, doc_id: str, max_depth: int | None = None)
             parent_id=clause.parent_id,
             citation=clause.citation,
         )
-        for clause in document.clauses
-        if max_depth is None or len(clause.path) <= max_depth
+        for clause in clauses[offset : offset + limit]
     ]
+    following = offset + limit
     return DocumentDetail(
         **library.summaries[doc_id].model_dump(),
         outline=outline,
+        offset=offset,
+        limit=limit,
+        next_offset=following if following < len(clauses) else None,
         references_out=[reference_out(r, doc_id) for r in document.references],
         references_in=library.references_in(doc_id),
     )

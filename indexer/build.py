@@ -8,6 +8,12 @@ kept small: it is read as a "light" document (metadata and references from docum
 its text and clauses), its line of documents.jsonl is copied byte for byte, its BM25 term-count rows come
 from terms.npz (the score matrices are recomputed from counts, vectorised, bit-identical to bm25s), and its
 vectors stay in the HNSW graph, which is renumbered with the changed documents' old rows as tombstones.
+Vectors are keyed by clause and passage (`indexer.vectors`), never by position alone.
+
+Every build holds the index's writer lock (`manifest.writer_lock`); it first compares the live version with
+the corpus and code (`indexer.state.changes`) and writes nothing when nothing changed. Before a version is
+published its invariants are checked (`check_version`: unique document and clause ids, one BM25 row and one
+vector of its own per clause, counts that agree); a failure stops the build and leaves the live version.
 
 The heading chain (Chương …, Điều 5. Title, the khoản a điểm hangs from) is a separate BM25 field whose
 score is added with weight `head_weight` < 1: an article title then helps find its khoản without a khoản
@@ -17,9 +23,8 @@ than repeating heading tokens in the body keeps body length normalisation and th
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -32,18 +37,44 @@ from indexer import manifest as mf
 from indexer.bm25 import BM25_PARAMS, bm25_from_counts
 from indexer.embed import (
     Encoder,
-    ModelNotFound,
     build_faiss,
     default_model_name,
     graph_parameters,
     load_faiss,
     model_fingerprint,
-    passage_text,
     save_faiss,
     stored_vectors,
 )
-from indexer.model import Clause, Document, IngestProblem, IngestReport
+from indexer.model import Clause, Document, IngestReport
 from indexer.segment import CACHE_FILE, SegmentCache, lexical_terms
+from indexer.state import (  # re-exported: the build's public names before indexer.state existed
+    INDEX_MODULES,
+    INGEST_MODULES,
+    CorpusState,
+    changes,
+    corpus_state,
+    file_hash,
+    graph_outdated,
+    model_changed,
+    pipeline_fingerprint,
+    terms_stamp,
+)
+from indexer.vectors import (
+    VECTOR_KEYS_FILE,
+    DenseRows,
+    OldVectors,
+    VectorKeyError,
+    VectorKeys,
+    assemble,
+    check_rows,
+    hnsw_renumbering,
+)
+
+__all__ = ["INDEX_MODULES", "INGEST_MODULES", "IndexInvariantError", "build_index", "ensure_index", "file_hash",
+           "graph_outdated", "index_staleness", "model_changed", "pipeline_fingerprint", "terms_stamp",
+           "write_index"]
+
+log = logging.getLogger(__name__)
 
 HEAD_WEIGHT = 0.35
 DOCUMENTS_FILE = "documents.jsonl"
@@ -71,9 +102,8 @@ class Previous:
     manifest: mf.Manifest | None = None
     # by source path; "light" documents (no text, no clauses) when the version has a DOC_INDEX_FILE
     documents: dict[str, Document] = field(default_factory=dict)
-    vectors: dict[str, np.ndarray] = field(default_factory=dict)  # doc_id → rows, same model only
+    vectors: OldVectors | None = None  # same model (and weights) only
     faiss: Any = None  # the loaded FAISS index when vectors are (an HNSW one is updated, not rebuilt)
-    vector_starts: dict[str, int] = field(default_factory=dict)  # doc_id → first clause position
     # source → (offset, length) of its line in documents.jsonl, clause count, resolved reference targets
     # when read: unchanged documents are written back byte for byte instead of being serialised again.
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -103,34 +133,31 @@ class Previous:
         return full
 
 
-def file_hash(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+class IndexInvariantError(mf.IndexError_):
+    """A build that would publish a wrong index; it is stopped and the live version stays."""
 
 
 def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
+    """What the live version can give this build; nothing when it is missing or damaged (said in the log)."""
     try:
-        directory = mf.version_dir(index_dir)
-        manifest = mf.read_manifest(directory)
-    except (mf.IndexError_, OSError, ValueError):
+        return _read_previous(index_dir, model_name)
+    except mf.IndexNotFound:
         return Previous()
+    except (mf.IndexError_, OSError, ValueError, KeyError, TypeError, RuntimeError, VectorKeyError) as error:
+        log.warning("the live version of %s cannot be reused, building from scratch: %s", index_dir, error)
+        return Previous()
+
+
+def _read_previous(index_dir: Path, model_name: str | None) -> Previous:
+    directory, manifest = mf.open_version(index_dir)
     documents, spans, counts = [], {}, {}
-    if (directory / DOC_INDEX_FILE).is_file():
-        with (directory / DOC_INDEX_FILE).open(encoding="utf-8") as handle:
-            for line in handle:
-                entry = json.loads(line)
-                doc = Document.from_dict({**entry["document"], "text": "", "clauses": []})
-                documents.append(doc)
-                spans[doc.source] = (entry["offset"], entry["length"])
-                counts[doc.source] = entry["clauses"]
-    else:  # a version written before DOC_INDEX_FILE existed
-        offset = 0
-        with (directory / DOCUMENTS_FILE).open("rb") as handle:
-            for line in handle:
-                doc = Document.from_dict(json.loads(line))
-                documents.append(doc)
-                spans[doc.source] = (offset, len(line))
-                counts[doc.source] = len(doc.clauses)
-                offset += len(line)
+    with (directory / DOC_INDEX_FILE).open(encoding="utf-8") as handle:
+        for line in handle:
+            entry = json.loads(line)
+            doc = Document.from_dict({**entry["document"], "text": "", "clauses": []})
+            documents.append(doc)
+            spans[doc.source] = (entry["offset"], entry["length"])
+            counts[doc.source] = entry["clauses"]
     previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, spans=spans,
                         clause_counts=counts,
                         resolved={d.source: [r.resolved_doc_id for r in d.references] for d in documents})
@@ -138,12 +165,12 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
     if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file() \
             and not model_changed(manifest.model):
         previous.faiss = load_faiss(directory / FAISS_FILE)
-        vectors = stored_vectors(previous.faiss)
-        start = 0
-        for doc in documents:
-            previous.vector_starts[doc.doc_id] = start
-            previous.vectors[doc.doc_id] = vectors[start : start + counts[doc.source]]
+        starts, start = {}, 0
+        for doc in documents:  # rows follow the documents' order in the version
+            starts[doc.source] = start
             start += counts[doc.source]
+        previous.vectors = OldVectors(VectorKeys.load(directory / VECTOR_KEYS_FILE), stored_vectors(previous.faiss),
+                                      starts, counts)
         if graph_outdated(manifest.model):  # vectors are reused, the graph is built anew
             previous.faiss = None
     return previous
@@ -155,68 +182,43 @@ def read_documents(directory: Path) -> Iterable[Document]:
             yield Document.from_dict(json.loads(line))
 
 
-# The modules and data that decide how a file becomes a Document (its text, clauses, metadata, references):
-# documents ingested by other versions of these are parsed again. Training, evaluation and the CLI are
-# not among them, so editing them never makes an index stale (tests/indexer/test_fingerprint.py).
-INGEST_MODULES = ("textmap.py", "normalise.py", "model.py", "kinds.py", "citation.py", "structure.py", "load.py",
-                  "clean.py", "repair.py", "metadata.py", "references.py", "parse.py", "pipeline.py")
-# The index-side modules: they shape terms and vectors, which carry stamps of their own (terms_stamp, the
-# model fingerprint), not the documents.
-INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "manifest.py", "segment.py")
-
-
-def pipeline_fingerprint(root: Path | None = None) -> str:
-    """Hash of the ingestion code and data (`INGEST_MODULES`, `data/*`) of the indexer package at `root`."""
-    root = root or Path(__file__).resolve().parent
-    digest = hashlib.sha256()
-    for path in sorted([*(root / name for name in INGEST_MODULES), *root.glob("data/*")]):
-        if path.is_file():
-            digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def _sidecar_hash(corpus_dir: Path) -> str | None:
-    from indexer.metadata import SIDECAR_NAME
-
-    sidecar = corpus_dir / SIDECAR_NAME
-    return file_hash(sidecar) if sidecar.is_file() else None
-
-
-def _ingest(corpus_dir: Path, previous: Previous, progress: bool) -> tuple[list[Document], IngestReport, dict[str, Any]]:
-    """Documents of the corpus; unchanged files come from the previous version without re-parsing.
+def _ingest(corpus_dir: Path, state: CorpusState, previous: Previous,
+            progress: bool) -> tuple[list[Document], IngestReport, dict[str, Any]]:
+    """Documents of the corpus; unchanged files (same bytes, same doc_id) come from the previous version
+    without re-parsing.
 
     Everything is ingested again when there is no previous version, or the ingestion code or the
     metadata sidecar changed since it was built.
     """
     from indexer import pipeline
 
-    stamp = {"pipeline": pipeline_fingerprint(), "sidecar": _sidecar_hash(corpus_dir)}
+    stamp = state.stamp
     old = previous.manifest.incremental if previous.manifest else {}
-    if previous.manifest is None or any(old.get(key) != value for key, value in stamp.items()):
-        documents, report = pipeline.ingest_corpus(corpus_dir, progress=progress)
+    if previous.manifest is None or any(old.get(key) != stamp[key] for key in ("pipeline", "sidecar")):
+        documents, report = pipeline.ingest_corpus(corpus_dir, progress=progress, listing=state.listing)
         return documents, report, {"mode": "full", "reprocessed": len(documents), **stamp}
     from tqdm import tqdm
 
     from indexer.load import LoadError
 
     documents: list[Document] = []
-    report = IngestReport()
+    report = IngestReport(skipped=list(state.listing.skipped))
     reused, reprocessed = 0, 0
-    sidecar = pipeline.load_sidecar(corpus_dir)
-    for path in tqdm(list(pipeline.corpus_files(corpus_dir)), desc="ingest", unit="file", disable=not progress):
-        source = pipeline.source_of(path, corpus_dir)
+    sidecar = pipeline.sidecar_of(corpus_dir)
+    for file in tqdm(state.listing.files, desc="ingest", unit="file", disable=not progress):
+        source, doc_id = file.source, state.ids[file.source]
         old_doc = previous.documents.get(source)
-        if old_doc is not None and old_doc.content_hash == file_hash(path):
+        if old_doc is not None and old_doc.content_hash == state.hashes[source] and old_doc.doc_id == doc_id:
             documents.append(old_doc)
             report.processed.append(source)
             reused += 1
             continue
         reprocessed += 1
         try:
-            documents.append(pipeline.ingest_file(path, corpus_dir, sidecar))
+            documents.append(pipeline.ingest_file(file.path, corpus_dir, sidecar, doc_id=doc_id, source=source))
             report.processed.append(source)
         except LoadError as error:
-            report.problems.append(IngestProblem(source, error.problem, error.detail))
+            report.problems.append(pipeline.problem_of(source, error))
     pipeline.resolve_references(documents)
     pipeline.record_ocr(report, documents)  # reused documents keep their OCR pages in the report
     removed = sorted(set(previous.documents) - {doc.source for doc in documents})
@@ -260,21 +262,6 @@ class TermRows:
 
     vocab: list[str]
     counts: Any
-
-
-@functools.cache
-def terms_stamp() -> str:
-    """Stored term rows are reused only when the code that makes terms (and these parameters) is unchanged.
-
-    Computed once per process: it describes the code this process runs, even if the files change meanwhile.
-    """
-    root = Path(__file__).resolve().parent
-    digest = hashlib.sha256(json.dumps(BM25_PARAMS, sort_keys=True).encode())
-    for name in ("segment.py", "build.py", "normalise.py"):
-        path = root / name
-        if path.is_file():
-            digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
 
 
 def count_rows(terms: list[list[str]], vocab: list[str], index: dict[str, int]) -> Any:
@@ -355,70 +342,25 @@ def load_terms(directory: Path | None) -> StoredTerms | None:
     return StoredTerms(doc_rows, fields)
 
 
-def _encode(documents: list[Document], previous: Previous, encoder: Encoder,
-            progress: bool) -> tuple[np.ndarray, int, list[bool]]:
-    """(vectors for every clause, how many encoded, per document whether its previous rows were reused)."""
-    parts: list[np.ndarray | None] = []
-    todo: list[str] = []
-    todo_languages: list[str] = []  # a routed model encodes each clause with the model of its language
-    clauses_by_doc: list[tuple[Document, list[Clause]]] = []
-    for doc in documents:
-        old = previous.vectors.get(doc.doc_id)
-        if old is not None and previous.reused(doc):  # taken over unchanged (same code, same file)
-            clauses_by_doc.append((doc, []))
-            parts.append(old)
-            continue
-        doc = previous.full_document(doc)
-        clauses = doc.clauses
-        clauses_by_doc.append((doc, clauses))
-        old_doc = previous.documents.get(doc.source)
-        if old is not None and old_doc is not None and old_doc.content_hash == doc.content_hash:
-            old_doc = previous.full_document(old_doc)  # its clauses, to compare with the new cut
-        # Same file is not enough: changed ingestion code can cut the same file into other clauses.
-        if old is not None and old_doc is not None and old_doc.content_hash == doc.content_hash \
-                and [c.clean_text for c in old_doc.clauses] == [c.clean_text for c in clauses] \
-                and [c.headings for c in old_doc.clauses] == [c.headings for c in clauses]:
-            parts.append(old)
-        else:
-            parts.append(None)
-            todo.extend(passage_text(c.headings, c.clean_text or c.text) for c in clauses)
-            todo_languages.extend(c.language for c in clauses)
-    fresh = (encoder.encode_passages(todo, progress=progress, languages=todo_languages) if todo
-             else np.zeros((0, encoder.dimension), np.float32))
-    rows, cursor = [], 0
-    for (_doc, clauses), part in zip(clauses_by_doc, parts, strict=True):
-        if part is None:
-            part = fresh[cursor : cursor + len(clauses)]
-            cursor += len(clauses)
-        rows.append(part)
-    dimension = encoder.dimension
-    matrix = np.concatenate(rows) if rows else np.zeros((0, dimension), np.float32)
-    return matrix.astype(np.float32, copy=False), len(todo), [part is not None for part in parts]
+def _encode(documents: list[Document], previous: Previous, encoder: Encoder, progress: bool) -> DenseRows:
+    """One vector per clause, keyed by clause and passage: reused where the previous version has the same
+    passage, encoded otherwise (the model is loaded only when something needs encoding)."""
+    def encode(texts: list[str], languages: list[str]) -> np.ndarray:
+        return encoder.encode_passages(texts, progress=progress, languages=languages)
+
+    return assemble(documents, previous.vectors, previous.full_document, encode, lambda: encoder.dimension)
 
 
-def _dense_index(documents: list[Document], previous: Previous, vectors: np.ndarray,
-                 reused: list[bool]) -> tuple[Any, str]:
-    """The previous HNSW index renumbered with the changed documents' vectors added, else a fresh index."""
+def _dense_index(rows: DenseRows, previous: Previous) -> tuple[Any, str]:
+    """The previous HNSW index renumbered with the new vectors added, else a fresh index."""
     from indexer import embed
 
-    if previous.faiss is not None and len(vectors) > embed.HNSW_THRESHOLD:
-        old_total = sum(previous.clause_counts.values())
-        position_map = np.full(old_total, -1, dtype=np.int64)
-        fresh: list[np.ndarray] = []
-        start = 0
-        for doc, kept in zip(documents, reused, strict=True):
-            size = previous.clause_count(doc)
-            if kept:
-                old_start = previous.vector_starts[doc.doc_id]
-                position_map[old_start : old_start + size] = np.arange(start, start + size)
-            else:
-                fresh.append(np.arange(start, start + size))
-            start += size
-        positions = np.concatenate(fresh) if fresh else np.zeros(0, dtype=np.int64)
-        index = embed.update_hnsw(previous.faiss, position_map, vectors[positions], positions)
+    if previous.faiss is not None and previous.vectors is not None and len(rows.matrix) > embed.HNSW_THRESHOLD:
+        position_map, added = hnsw_renumbering(rows.origin, len(previous.vectors.keys))
+        index = embed.update_hnsw(previous.faiss, position_map, rows.matrix[added], added)
         if index is not None:
             return index, "hnsw"
-    return build_faiss(vectors)
+    return build_faiss(rows.matrix)
 
 
 def _write_report(build_dir: Path, report: IngestReport) -> str:
@@ -431,66 +373,37 @@ def _write_report(build_dir: Path, report: IngestReport) -> str:
     return text
 
 
-def model_changed(built: dict[str, Any] | None) -> bool:
-    """Whether the model an index was built with has other weights now than then (same name, new files).
-    Indexes written before fingerprints were recorded are trusted."""
-    if not built or not built.get("fingerprint"):
-        return False
-    try:
-        return model_fingerprint(built["name"]) != built["fingerprint"]
-    except ModelNotFound:
-        return True
-
-
-def graph_outdated(built: dict[str, Any] | None) -> bool:
-    """Whether an index's HNSW graph was built with other parameters than the current ones."""
-    return bool(built) and built.get("faiss") == "hnsw" and built.get("graph") != graph_parameters()
+def _live(index_dir: Path) -> tuple[Path, mf.Manifest]:
+    """The live version and its manifest, files at their recorded sizes (raises an IndexError_)."""
+    return mf.open_version(index_dir)
 
 
 def index_staleness(corpus_dir: Path | str, index_dir: Path | str, *, need_dense: bool = False,
                     model: str | None = None) -> str | None:
     """Why the live index at `index_dir` does not reflect `corpus_dir` (None when it does).
 
-    Compares the corpus files' sha256 with the manifest; files the last build rejected (listed in its
-    ingest report) are not counted as new, so an empty or binary file does not force endless rebuilds.
+    The reasons are `indexer.state.changes`: files (by sha256 and doc_id; files the last build rejected
+    count as changed only when their bytes change, so an empty file does not force endless rebuilds),
+    skipped paths, ingestion code and metadata, and with `need_dense` the model. A damaged live version
+    is stale too, so `serve --corpus` rebuilds it.
     """
-    from indexer import pipeline
-
     try:
-        directory = mf.version_dir(Path(index_dir))
-        manifest = mf.read_manifest(directory)
-    except (mf.IndexError_, OSError, ValueError, TypeError, KeyError) as error:
-        return f"no index at {index_dir}" if not (Path(index_dir) / "CURRENT").exists() else \
-            f"no usable index at {index_dir} ({error})"
-    if need_dense and not manifest.model:
-        return "index has no dense vectors"
-    if need_dense and model is not None and manifest.model.get("name") != model:
-        return f"index was built with model {manifest.model.get('name')}, not {model}"
-    if need_dense and model_changed(manifest.model):
-        return f"model {manifest.model.get('name')} has other weights than when the index was built"
-    if need_dense and graph_outdated(manifest.model):
-        return "its HNSW graph was built with older parameters (vectors are kept, the graph is rebuilt)"
-    indexed = {entry.source: entry.content_hash for entry in manifest.documents.values()}
-    current = {pipeline.source_of(path, Path(corpus_dir)): file_hash(path)
-               for path in pipeline.corpus_files(Path(corpus_dir))}
-    try:
-        report = json.loads((directory / "ingest_report.json").read_text(encoding="utf-8"))
-        rejected = {p.get("source", "") for p in report.get("problems", []) if isinstance(p, dict)}
-    except (OSError, ValueError):
-        rejected = set()
-    added = current.keys() - indexed.keys() - rejected
-    removed = indexed.keys() - current.keys()
-    changed = [source for source in current.keys() & indexed.keys() if current[source] != indexed[source]]
-    if added or removed or changed:
-        return f"corpus changed: {len(added)} new, {len(changed)} modified, {len(removed)} removed files"
-    return None
+        _directory, manifest = _live(Path(index_dir))
+    except mf.IndexNotFound:
+        return f"no index at {index_dir}"
+    except mf.IndexError_ as error:
+        return f"no usable index at {index_dir} ({error})"
+    reasons = changes(corpus_state(Path(corpus_dir).resolve()), manifest, dense=True if need_dense else None,
+                      model=model)
+    return "; ".join(reasons) or None
 
 
 def ensure_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = True, model: str | None = None,
                  progress: bool = False, log: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Build (incrementally) the index of `corpus_dir` at `index_dir` unless it is current.
 
-    Returns `{"built": False}`, or what the build did: its reason, seconds, counts and stage timings.
+    Waits for another process writing the same index, then looks again. Returns `{"built": False}`, or
+    what the build did: its reason, seconds, counts and stage timings.
     """
     reason = index_staleness(corpus_dir, index_dir, need_dense=dense, model=model)
     if reason is None:
@@ -498,51 +411,93 @@ def ensure_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool =
     if log is not None:
         log(f"building {index_dir} from {corpus_dir}: {reason}")
     started = time.perf_counter()
-    manifest = build_index(corpus_dir, index_dir, dense=dense, model=model, progress=progress)
+    result = build_index(corpus_dir, index_dir, dense=dense, model=model, progress=progress, wait=True, on_wait=log)
+    if not result["published"]:
+        return {"built": False}
     return {"built": True, "reason": reason, "seconds": round(time.perf_counter() - started, 1),
-            "counts": manifest.get("counts", {}), "timings": manifest.get("timings", {})}
+            "counts": result.get("counts", {}), "timings": result.get("timings", {})}
 
 
 def build_index(corpus_dir: Path | str, index_dir: Path | str, *, dense: bool = True, model: str | None = None,
-                progress: bool = True) -> dict[str, Any]:
-    """Build `index_dir` from `corpus_dir` atomically; returns the manifest as a dict.
+                progress: bool = True, rebuild: bool = False, wait: bool | float = False,
+                on_wait: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Build `index_dir` from `corpus_dir` atomically; returns the manifest as a dict, with `published`
+    (False: nothing changed, no version written), `changes` (why it was built) and `report_text`.
 
-    Unchanged documents of the live version are reused; a build killed midway leaves that version live.
+    Unchanged documents of the live version are reused (`rebuild`: nothing is, the live version may be
+    damaged); a build killed midway leaves that version live. Holds the writer lock: another writer makes
+    it fail at once with IndexLocked, or wait (`wait` True or seconds).
     """
     corpus_dir, index_dir = Path(corpus_dir).resolve(), Path(index_dir)
     model_name = (model or default_model_name()) if dense else None
-    timings: dict[str, float] = {}
-    started = time.perf_counter()
-    previous = _load_previous(index_dir, model_name)
-    timings["load_previous"] = time.perf_counter() - started
+    with mf.writer_lock(index_dir, wait=wait, on_wait=on_wait):
+        timings: dict[str, float] = {}
+        started = time.perf_counter()
+        state = corpus_state(corpus_dir)
+        reasons, reusable = (["--rebuild"], False) if rebuild else _build_reasons(index_dir, state, dense, model_name)
+        if not reasons:
+            return _unchanged(index_dir, started)
+        previous = _load_previous(index_dir, model_name) if reusable else Previous()
+        timings["load_previous"] = time.perf_counter() - started
 
-    mark = time.perf_counter()
-    documents, report, incremental = _ingest(corpus_dir, previous, progress)
-    timings["parse"] = time.perf_counter() - mark
+        mark = time.perf_counter()
+        documents, report, incremental = _ingest(corpus_dir, state, previous, progress)
+        timings["parse"] = time.perf_counter() - mark
 
-    return write_index(documents, report, index_dir, dense=dense, model_name=model_name, progress=progress,
-                       previous=previous, incremental=incremental, corpus_dir=corpus_dir, timings=timings,
-                       started=started)
+        result = write_index(documents, report, index_dir, dense=dense, model_name=model_name, progress=progress,
+                             previous=previous, incremental=incremental, corpus_dir=corpus_dir, timings=timings,
+                             started=started, state=state)
+        result["changes"] = reasons
+        return result
+
+
+def _build_reasons(index_dir: Path, state: CorpusState, dense: bool,
+                   model_name: str | None) -> tuple[list[str], bool]:
+    """Why to build (empty: nothing to do), and whether the live version can give the build anything."""
+    try:
+        _directory, manifest = _live(index_dir)
+    except mf.IndexNotFound:
+        return ["no index yet"], False
+    except mf.IndexError_ as error:  # damaged, or another format: built from scratch
+        return [f"the live version is unusable ({error})"], False
+    return changes(state, manifest, dense=dense, model=model_name), True
+
+
+def _unchanged(index_dir: Path, started: float) -> dict[str, Any]:
+    """What a build that found nothing to do returns: the live manifest, unpublished."""
+    directory, manifest = _live(index_dir)
+    result = manifest.to_dict()
+    try:
+        result["report_text"] = (directory / REPORT_TEXT).read_text(encoding="utf-8").rstrip("\n")
+    except OSError:
+        result["report_text"] = ""
+    result.update(published=False, changes=[], version=directory.name,
+                  seconds=round(time.perf_counter() - started, 3))
+    return result
 
 
 def write_index(documents: list[Document], report: IngestReport, index_dir: Path, *, dense: bool,
                 model_name: str | None, progress: bool = False, previous: Previous | None = None,
                 incremental: dict[str, Any] | None = None, corpus_dir: Path | None = None,
-                timings: dict[str, float] | None = None, started: float | None = None) -> dict[str, Any]:
-    """Index already-ingested documents into a new version of `index_dir` and make it live atomically."""
+                timings: dict[str, float] | None = None, started: float | None = None,
+                state: CorpusState | None = None) -> dict[str, Any]:
+    """Index already-ingested documents into a new version of `index_dir` and make it live atomically
+    (under the writer lock, which the caller may already hold)."""
     previous = previous or Previous()
     timings = timings if timings is not None else {}
     started = started if started is not None else time.perf_counter()
     documents = sorted(documents, key=lambda d: d.doc_id)
-    build_dir = mf.new_build_dir(index_dir)
-    try:
-        return _build_version(documents, report, incremental or {"mode": "full"}, previous, build_dir, index_dir,
-                              corpus_dir or Path("."), dense, model_name, progress, timings, started)
-    except BaseException:
-        import shutil
+    with mf.writer_lock(index_dir):
+        build_dir = mf.new_build_dir(index_dir)
+        try:
+            return _build_version(documents, report, incremental or {"mode": "full"}, previous, build_dir,
+                                  index_dir, corpus_dir or Path("."), dense, model_name, progress, timings, started,
+                                  state)
+        except BaseException:
+            import shutil
 
-        shutil.rmtree(build_dir, ignore_errors=True)  # an error (not a kill) leaves nothing behind
-        raise
+            shutil.rmtree(build_dir, ignore_errors=True)  # an error (not a kill) leaves nothing behind
+            raise
 
 
 def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
@@ -633,11 +588,46 @@ def _write_documents(build_dir: Path, documents: list[Document], previous: Previ
             old_file.close()
 
 
+def check_version(documents: list[Document], counts: list[int], entries: dict[str, mf.DocumentEntry],
+                  fields: dict[str, TermRows], bm25_rows: list[int]) -> None:
+    """The lexical side's invariants: one id per document and per clause, one BM25 row per clause."""
+    from indexer.pipeline import url_form
+
+    def first_repeat(values: list[str]) -> str | None:
+        seen: set[str] = set()
+        return next((value for value in values if value in seen or seen.add(value)), None)
+
+    ids = [doc.doc_id for doc in documents]
+    for what, values in (("document id", ids), ("source", [doc.source for doc in documents]),
+                         ("clause id prefix", [url_form(doc_id) for doc_id in ids])):
+        repeated = first_repeat(values)
+        if repeated is not None:
+            raise IndexInvariantError(f"two documents share the {what} {repeated!r}")
+    if len(entries) != len(documents):
+        raise IndexInvariantError(f"the manifest lists {len(entries)} documents for {len(documents)}")
+    total = sum(counts)
+    for name, rows in (*((f"{n} term rows", r.counts.shape[0]) for n, r in fields.items()),
+                       *((f"BM25 field {i}", n) for i, n in enumerate(bm25_rows))):
+        if rows != total:
+            raise IndexInvariantError(f"{name}: {rows} rows for {total} clauses")
+    for doc, count in zip(documents, counts, strict=True):
+        if not doc.clauses:
+            continue  # a light document: its clauses were checked when its version was built
+        prefix = url_form(doc.doc_id) + ":"
+        clause_ids = [clause.id for clause in doc.clauses]
+        if len(clause_ids) != count or first_repeat(clause_ids) is not None \
+                or not all(c.id.startswith(prefix) and c.doc_id == doc.doc_id for c in doc.clauses):
+            raise IndexInvariantError(f"the clauses of {doc.doc_id} do not have ids of their own")
+
+
 def _build_version(documents: list[Document], report: IngestReport, incremental: dict[str, Any],
                    previous: Previous, build_dir: Path, index_dir: Path, corpus_dir: Path, dense: bool,
                    model_name: str | None, progress: bool, timings: dict[str, float],
-                   started: float) -> dict[str, Any]:
-    clause_total = sum(previous.clause_count(doc) for doc in documents)
+                   started: float, state: CorpusState | None) -> dict[str, Any]:
+    counts = [previous.clause_count(doc) for doc in documents]
+    clause_total = sum(counts)
+    entries = {d.doc_id: mf.DocumentEntry(d.source, d.content_hash, count) for d, count in zip(documents, counts,
+                                                                                              strict=True)}
 
     mark = time.perf_counter()
     fields, cache = _term_rows(documents, previous, build_dir, progress)
@@ -649,43 +639,59 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     head = bm25_from_counts(fields["head"].counts, fields["head"].vocab)
     head.save(str(build_dir / HEAD_DIR))
     timings["bm25"] = time.perf_counter() - mark
+    check_version(documents, counts, entries, fields,
+                  [int(body.scores["num_docs"]), int(head.scores["num_docs"])])
 
     model_info = None
     if dense:
         mark = time.perf_counter()
         encoder = Encoder(model_name)
-        vectors, encoded, reused = _encode(documents, previous, encoder, progress)
+        rows = _encode(documents, previous, encoder, progress)
         timings["encode"] = time.perf_counter() - mark
         mark = time.perf_counter()
-        index, kind = _dense_index(documents, previous, vectors, reused)
-        save_faiss(index, build_dir / FAISS_FILE)
+        index, kind = _dense_index(rows, previous)
         timings["faiss"] = time.perf_counter() - mark
-        model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
+        mark = time.perf_counter()
+        try:
+            # the sample re-encoding loads the model if nothing else did: a vector reused for a changed
+            # document is checked against its text, whatever it costs
+            check_rows(rows, documents, counts, index, previous.full_document,
+                       lambda texts, languages: encoder.encode_passages(texts, languages=languages))
+        except VectorKeyError as error:
+            raise IndexInvariantError(f"build stopped, the live version is unchanged: {error}") from error
+        timings["check"] = time.perf_counter() - mark
+        save_faiss(index, build_dir / FAISS_FILE)
+        rows.keys.save(build_dir / VECTOR_KEYS_FILE)
+        model_info = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(rows.matrix.shape[1]),
                       "fingerprint": model_fingerprint(encoder.name), "prompts": encoder.spec.prompts,
-                      "languages": list(encoder.spec.languages), "faiss": kind, "encoded": encoded,
+                      "languages": list(encoder.spec.languages), "faiss": kind, "encoded": rows.encoded,
                       **({"graph": graph_parameters()} if kind == "hnsw" else {})}
 
     mark = time.perf_counter()
     _write_documents(build_dir, documents, previous)
     report_text = _write_report(build_dir, report)
+    hashes = state.hashes if state is not None else {}
     manifest = mf.Manifest(
         format_version=mf.FORMAT_VERSION,
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         corpus_dir=str(corpus_dir),
         model=model_info,
         bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT},
-        documents={d.doc_id: mf.DocumentEntry(d.source, d.content_hash, previous.clause_count(d)) for d in documents},
+        documents=entries,
         counts={"documents": len(documents), "clauses": clause_total, "vocabulary": len(body.vocab_dict),
-                "problems": len(report.problems), "segment_cache_hits": cache.hits,
-                "segment_cache_misses": cache.misses},
+                "problems": len(report.problems), "skipped": len(report.skipped),
+                "segment_cache_hits": cache.hits, "segment_cache_misses": cache.misses},
         timings={},
         incremental=incremental,
+        rejected={problem.source: hashes.get(problem.source) for problem in report.problems},
+        skipped=[[skipped.path, skipped.reason] for skipped in report.skipped],
     )
+    manifest.files = mf.file_table(build_dir)
     timings["write"] = time.perf_counter() - mark
     timings["total"] = time.perf_counter() - started
     manifest.timings = {stage: round(seconds, 3) for stage, seconds in timings.items()}
     mf.write_manifest(build_dir, manifest)
-    mf.publish(index_dir, build_dir)
+    final = mf.publish(index_dir, build_dir)
     result = manifest.to_dict()
-    result["report_text"] = report_text
+    result.update(report_text=report_text, published=True, version=final.name)
     return result

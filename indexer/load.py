@@ -16,15 +16,21 @@ span and mean word confidence become `indexer.model.Page`s, which the ingest rep
 
 Anything that cannot be read raises `LoadError(problem, detail)`; the pipeline turns it into an
 `IngestProblem` and goes on with the next file.
+
+Walking a corpus (`walk_corpus`) never raises either: every path it does not hand on (hidden, a link out of
+the corpus, a broken link, a second path to the same file, a device or pipe, an unreadable folder) is a
+`SkippedPath` with its reason, and every file name becomes text (`name_text`), whatever bytes it holds.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import unicodedata
@@ -32,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from indexer.model import Page
+from indexer.model import Page, SkippedPath
 
 SUPPORTED_SUFFIXES = {".txt": "txt", ".md": "md", ".html": "html", ".htm": "html", ".pdf": "pdf", ".docx": "docx",
                       ".doc": "doc", ".rtf": "rtf", ".png": "image", ".jpg": "image", ".jpeg": "image",
@@ -456,3 +462,124 @@ def load_rtf(data: bytes) -> Extracted:
 
 LOADERS = {"txt": load_text, "md": load_text, "html": load_html, "pdf": load_pdf, "docx": load_docx,
            "doc": load_doc, "rtf": load_rtf, "image": load_image}
+
+
+# --- corpus walking --------------------------------------------------------------------------------------
+
+# Why a path under the corpus root is not ingested (the ingest report prints the explanation).
+SKIP_REASONS = {
+    "hidden": "hidden files and folders are not part of the corpus",
+    "link-outside": "a symbolic link to a path outside the corpus is not followed",
+    "broken-link": "a symbolic link whose target does not exist",
+    "link-loop": "a symbolic link back to one of its own folders",
+    "duplicate": "the same file is already indexed under another path",
+    "name-clash": "another file has the same name once Unicode is normalised",
+    "not-a-file": "not a regular file (a device, socket or pipe would block or mislead reading)",
+    "unreadable": "the path cannot be listed or inspected",
+}
+# C0 controls and DEL: legal in POSIX file names, but they would break report lines and terminals.
+CONTROL_IN_NAME = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusFile:
+    path: Path  # where to read it: under the root as walked (possibly through a link inside the corpus)
+    source: str  # its name in the index: relative to the root, "/"-separated, see name_text
+
+
+@dataclass(slots=True)
+class CorpusListing:
+    files: list[CorpusFile]
+    skipped: list[SkippedPath]
+
+
+def name_text(name: str) -> str:
+    """A file name as printable, storable text: NFC (an NFD name from macOS gives the usual id), bytes that
+    are not UTF-8 (which Python keeps as surrogate escapes) and control characters as `\\xNN`."""
+    text = os.fsencode(name).decode("utf-8", "backslashreplace")
+    text = CONTROL_IN_NAME.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
+    return unicodedata.normalize("NFC", text)
+
+
+def printable(message: str) -> str:
+    """An error message that may quote a non-UTF-8 file name, safe to write as UTF-8."""
+    return message.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def _link_problem(path: Path, real_root: Path) -> tuple[str, str] | None:
+    """Why a symbolic link is not followed, or None when it points inside the corpus."""
+    try:
+        target = path.resolve(strict=True)
+    except FileNotFoundError:
+        return "broken-link", f"points to {name_text(os.readlink(path))}"
+    except RuntimeError:  # Python 3.11 reports a loop of links this way
+        return "link-loop", "the link resolves to itself"
+    except OSError as exc:
+        return ("link-loop", "the link resolves to itself") if exc.errno == errno.ELOOP else ("unreadable", printable(str(exc)))
+    if not target.is_relative_to(real_root):
+        return "link-outside", f"points to {name_text(str(target))}"
+    return None
+
+
+def walk_corpus(root: Path, reserved: frozenset[str] = frozenset()) -> CorpusListing:
+    """Every regular file under `root`, each once, sorted by source; the rest as skipped paths.
+
+    Symbolic links are followed when their target lies inside the corpus; a file reached by several paths
+    (a link, a linked folder, a hard link) is kept under a path that is not a link where it has one.
+    `reserved`: names at the top level that are the corpus's own files (the metadata sidecar), not documents.
+    """
+    root = Path(root)
+    real_root = root.resolve()
+    found: list[tuple[CorpusFile, tuple[int, int], bool]] = []  # file, (device, inode), reached through a link
+    skipped: list[SkippedPath] = []
+
+    def visit(directory: Path, prefix: str, ancestors: frozenset[Path], through_link: bool) -> None:
+        try:
+            with os.scandir(directory) as listing:
+                entries = sorted(listing, key=lambda entry: os.fsencode(entry.name))
+        except OSError as exc:
+            skipped.append(SkippedPath(prefix.rstrip("/") or ".", "unreadable", printable(str(exc))))
+            return
+        for entry in entries:
+            source = prefix + name_text(entry.name)
+            if entry.name.startswith("."):
+                skipped.append(SkippedPath(source, "hidden"))
+                continue
+            if not prefix and entry.name in reserved:
+                continue
+            path = Path(entry.path)
+            is_link = entry.is_symlink()
+            problem = _link_problem(path, real_root) if is_link else None
+            if problem is not None:
+                skipped.append(SkippedPath(source, *problem))
+                continue
+            try:
+                info = entry.stat()  # of the link's target
+            except OSError as exc:
+                skipped.append(SkippedPath(source, "unreadable", printable(str(exc))))
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                real = path.resolve()
+                if real in ancestors:
+                    skipped.append(SkippedPath(source, "link-loop", "the link points to one of its own folders"))
+                    continue
+                visit(path, source + "/", ancestors | {real}, through_link or is_link)
+            elif stat.S_ISREG(info.st_mode):
+                found.append((CorpusFile(path, source), (info.st_dev, info.st_ino), through_link or is_link))
+            else:
+                skipped.append(SkippedPath(source, "not-a-file"))
+
+    visit(root, "", frozenset({real_root}), False)
+    files: list[CorpusFile] = []
+    first_path: dict[tuple[int, int], str] = {}
+    sources: set[str] = set()
+    for file, identity, _through_link in sorted(found, key=lambda item: item[2]):  # stable: plain paths first
+        if identity in first_path:
+            skipped.append(SkippedPath(file.source, "duplicate", f"same file as {first_path[identity]}"))
+        elif file.source in sources:
+            skipped.append(SkippedPath(file.source, "name-clash", "another file shows the same name"))
+        else:
+            first_path[identity] = file.source
+            sources.add(file.source)
+            files.append(file)
+    return CorpusListing(sorted(files, key=lambda f: f.source), sorted(skipped, key=lambda s: s.path))

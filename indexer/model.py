@@ -173,11 +173,21 @@ class OcrPage:
 
 
 @dataclass(slots=True)
+class SkippedPath:
+    """A path under the corpus root that walking did not turn into a file to ingest, and why."""
+
+    path: str  # relative to the corpus root, as `Document.source` writes paths
+    reason: str  # one of indexer.load.SKIP_REASONS
+    detail: str = ""
+
+
+@dataclass(slots=True)
 class IngestReport:
     processed: list[str] = field(default_factory=list)
     problems: list[IngestProblem] = field(default_factory=list)
     # Files (some of) whose pages were read by OCR: source -> one entry per OCR'd page.
     ocr: dict[str, list[OcrPage]] = field(default_factory=dict)
+    skipped: list[SkippedPath] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -4,8 +4,14 @@
     document = ingest_file(Path("corpus/seeds/003_….txt"), Path("corpus"))   # one file; raises LoadError
 
 A file that cannot be processed is not fatal: `ingest_corpus` records an `IngestProblem` (empty, binary,
-undecidable-encoding, truncated, unreadable, unsupported, parse-error, ocr-unavailable) and goes on.
-Skipped silently: hidden files/folders and the metadata sidecar (`metadata.json`, see `indexer.metadata`).
+undecidable-encoding, truncated, unreadable, unsupported, parse-error, ocr-unavailable) and goes on. Paths that walking
+does not hand on (hidden, links out of the corpus, duplicates, …; `indexer.load.walk_corpus`) are listed in
+the report's `skipped`; the metadata sidecar (`metadata.json`, see `indexer.metadata`) is read, not indexed.
+
+Document identity (`assign_doc_ids`): a document's id is its file name without the extension where that
+is unique in the corpus (so ids stay short and the shared evaluation files keep working), else its
+relative path without the extension, else its relative path; ids are NFC and unique even in the URL-safe
+form that prefixes clause ids, and the same files always get the same ids.
 Pages read by OCR are listed in the report with Tesseract's confidence (`record_ocr`).
 """
 
@@ -13,33 +19,95 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
-from pathlib import Path
+import os
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from indexer.clean import clean_text
-from indexer.load import LoadError, load_file
+from indexer.load import CorpusListing, LoadError, load_file, name_text, printable, walk_corpus
 from indexer.metadata import SIDECAR_NAME, apply_sidecar, extract_metadata, load_sidecar
 from indexer.model import Document, DocumentMeta, IngestProblem, IngestReport, OcrPage
 from indexer.references import attach_clauses, find_references, resolve_references
+from indexer.structure import UNSAFE_IN_ID
 
 log = logging.getLogger(__name__)
 
 
-def is_skipped(path: Path, corpus_root: Path) -> bool:
-    relative = path.relative_to(corpus_root)
-    return relative.as_posix() == SIDECAR_NAME or any(part.startswith(".") for part in relative.parts)
+def corpus_listing(corpus_root: Path) -> CorpusListing:
+    """The files of a corpus (each once, sorted by source) and the paths skipped, with reasons."""
+    return walk_corpus(Path(corpus_root), reserved=frozenset({SIDECAR_NAME}))
 
 
-def corpus_files(corpus_root: Path) -> Iterator[Path]:
-    """Every file the corpus holds, sorted, without hidden files and the sidecar (unsupported ones included)."""
-    corpus_root = Path(corpus_root)
-    for path in sorted(corpus_root.rglob("*")):
-        if path.is_file() and not is_skipped(path, corpus_root):
-            yield path
+def corpus_files(corpus_root: Path) -> list[Path]:
+    """Every file the corpus holds (unsupported ones included), in source order."""
+    return [file.path for file in corpus_listing(corpus_root).files]
 
 
 def source_of(path: Path, corpus_root: Path) -> str:
-    return Path(path).resolve().relative_to(Path(corpus_root).resolve()).as_posix()
+    """The source name of a file given by path: relative to the corpus root as given (not resolved, so a
+    file reached through a link keeps the link's path), in the form `walk_corpus` writes."""
+    path, root = Path(os.path.abspath(path)), Path(os.path.abspath(corpus_root))
+    try:
+        relative = path.relative_to(root)
+    except ValueError:
+        try:
+            relative = path.resolve().relative_to(root.resolve())
+        except ValueError:
+            relative = Path(path.name)
+    return "/".join(name_text(part) for part in relative.parts)
+
+
+# --- document identity ---------------------------------------------------------------------------------
+
+
+# The ids a document may get, in order of preference; the first that no other file of the corpus shares wins.
+ID_LEVELS = ("file name without its extension", "relative path without the extension", "relative path")
+
+
+def id_candidates(source: str) -> tuple[str, str, str]:
+    """The document's candidate ids, one per ID_LEVELS entry."""
+    path = PurePosixPath(source)
+    return path.stem, str(path.with_suffix("")) if path.suffix else source, source
+
+
+def url_form(doc_id: str) -> str:
+    """The id as clause ids and URLs carry it (parse.py prefixes clause ids with this form)."""
+    return UNSAFE_IN_ID.sub("-", doc_id)
+
+
+def assign_doc_ids(sources: Iterable[str]) -> dict[str, str]:
+    """source -> doc_id for a whole corpus: unique, NFC, and the same for the same set of files."""
+    ids: dict[str, str] = {}
+    taken: set[str] = set()
+    pending = sorted({unicodedata.normalize("NFC", source) for source in sources})
+    for level in range(len(ID_LEVELS)):
+        names = {source: id_candidates(source)[level] for source in pending}
+        counts = Counter(url_form(name) for name in names.values())
+        left = []
+        for source in pending:
+            key = url_form(names[source])
+            if counts[key] == 1 and key not in taken:
+                ids[source] = names[source]
+                taken.add(key)
+            else:
+                left.append(source)
+        pending = left
+    for source in pending:  # equal even as paths once URL-safe: "a b.txt" beside "a-b.txt"
+        doc_id, number = source, 1
+        while url_form(doc_id) in taken:
+            number += 1
+            doc_id = f"{source}~{number}"
+        ids[source] = doc_id
+        taken.add(url_form(doc_id))
+    return ids
+
+
+def sidecar_of(corpus_root: Path) -> dict[str, dict[str, Any]]:
+    """The metadata sidecar with NFC keys, so an entry matches whatever normalisation the file name has."""
+    return {unicodedata.normalize("NFC", key): value for key, value in load_sidecar(Path(corpus_root)).items()}
 
 
 def document_meta(text: str, cleaned, source: str, doc_id: str, corpus_root: Path,
@@ -51,17 +119,22 @@ def document_meta(text: str, cleaned, source: str, doc_id: str, corpus_root: Pat
     if not meta.source_url and container_meta.get("url"):
         meta.source_url = str(container_meta["url"])
     if sidecar is None:
-        sidecar = load_sidecar(corpus_root)
+        sidecar = sidecar_of(corpus_root)
     return apply_sidecar(meta, sidecar, source, doc_id)
 
 
-def ingest_file(path: Path, corpus_root: Path, sidecar: dict | None = None) -> Document:
-    """One file -> Document with clauses and (unresolved) references. Raises LoadError."""
+def ingest_file(path: Path, corpus_root: Path, sidecar: dict | None = None, *, doc_id: str | None = None,
+                source: str | None = None) -> Document:
+    """One file -> Document with clauses and (unresolved) references. Raises LoadError.
+
+    `doc_id` and `source` are what the corpus gives the file (`assign_doc_ids`, `walk_corpus`); alone, a
+    file is known by its (NFC) stem and its path relative to `corpus_root`.
+    """
     from indexer.parse import parse_clauses  # owned by the clause parser; imported here to keep the CLI light
 
     path, corpus_root = Path(path), Path(corpus_root)
-    source = source_of(path, corpus_root)
-    doc_id = path.stem
+    source = source if source is not None else source_of(path, corpus_root)
+    doc_id = doc_id if doc_id is not None else id_candidates(source)[0]
     loaded = load_file(path)
     cleaned = clean_text(loaded.text)
     meta = document_meta(loaded.text, cleaned, source, doc_id, corpus_root, loaded.container_meta, sidecar)
@@ -90,23 +163,26 @@ def ingest_file(path: Path, corpus_root: Path, sidecar: dict | None = None) -> D
     )
 
 
-def ingest_corpus(corpus_root: Path, progress: bool = True) -> tuple[list[Document], IngestReport]:
-    """Every supported file under `corpus_root` -> Documents; problems go into the report, never raise."""
+def ingest_corpus(corpus_root: Path, progress: bool = True,
+                  listing: CorpusListing | None = None) -> tuple[list[Document], IngestReport]:
+    """Every supported file under `corpus_root` -> Documents; problems go into the report, never raise.
+
+    `listing`: the corpus as already walked (a build walks it once to see what changed)."""
     from tqdm import tqdm
 
     corpus_root = Path(corpus_root)
-    report = IngestReport()
+    listing = listing if listing is not None else corpus_listing(corpus_root)
+    ids = assign_doc_ids(file.source for file in listing.files)
+    report = IngestReport(skipped=list(listing.skipped))
     documents: list[Document] = []
-    sidecar = load_sidecar(corpus_root)
-    paths = list(corpus_files(corpus_root))
-    for path in tqdm(paths, desc="ingest", unit="file", disable=not progress):
-        source = source_of(path, corpus_root)
+    sidecar = sidecar_of(corpus_root)
+    for file in tqdm(listing.files, desc="ingest", unit="file", disable=not progress):
         try:
-            documents.append(ingest_file(path, corpus_root, sidecar))
+            documents.append(ingest_file(file.path, corpus_root, sidecar, doc_id=ids[file.source], source=file.source))
         except LoadError as error:
-            report.problems.append(IngestProblem(source, error.problem, error.detail))
+            report.problems.append(problem_of(file.source, error))
             continue
-        report.processed.append(source)
+        report.processed.append(file.source)
     resolve_references(documents)
     record_ocr(report, documents)
     return documents, report
@@ -120,6 +196,10 @@ def record_ocr(report: IngestReport, documents: list[Document]) -> IngestReport:
         if pages:
             report.ocr[document.source] = pages
     return report
+
+
+def problem_of(source: str, error: LoadError) -> IngestProblem:
+    return IngestProblem(source, error.problem, printable(error.detail))
 
 
 # --- report -------------------------------------------------------------------------------------------
@@ -138,8 +218,12 @@ def write_report(report: IngestReport, path: Path) -> Path:
 
 
 def format_report(report: IngestReport) -> str:
-    """Human-readable report: counts, then one line per problem file."""
-    lines = [f"Ingested {len(report.processed)} file(s); {len(report.problems)} problem(s)."]
+    """Human-readable report: counts, then the pages read by OCR, one line per problem file and per
+    skipped path."""
+    from indexer.load import SKIP_REASONS
+
+    lines = [f"Ingested {len(report.processed)} file(s); {len(report.problems)} problem(s); "
+             f"{len(report.skipped)} path(s) skipped."]
     if report.ocr:
         lines.append("Read by OCR (Tesseract's mean word confidence per page, 0-100):")
         width = max(len(source) for source in report.ocr)
@@ -150,8 +234,13 @@ def format_report(report: IngestReport) -> str:
             lines.append(f"  {source.ljust(width)}  {shown}{warning}")
     if report.problems:
         width = max(len(problem.source) for problem in report.problems)
-        lines.append("Skipped:")
+        lines.append("Problems (not indexed):")
         lines.extend(
             f"  {problem.source.ljust(width)}  {problem.problem:<20} {problem.detail}" for problem in report.problems
         )
+    if report.skipped:
+        width = max(len(skipped.path) for skipped in report.skipped)
+        lines.append("Skipped paths:")
+        lines.extend(f"  {skipped.path.ljust(width)}  {skipped.reason:<20} {skipped.detail or SKIP_REASONS[skipped.reason]}"
+                     for skipped in report.skipped)
     return "\n".join(lines)

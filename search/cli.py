@@ -23,21 +23,62 @@ def index_command(
     no_dense: Annotated[bool, typer.Option("--no-dense", help="lexical side only (quick builds of large corpora)")] = False,
     model: Annotated[str | None, typer.Option("--model", help="embedding model: minilm, a packaged model or a local path")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="no progress bars")] = False,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="build from scratch, reusing nothing (a damaged index)")] = False,
+    verify: Annotated[bool, typer.Option("--verify", help="check the live version's checksums and structure; build nothing")] = False,
+    wait: Annotated[bool, typer.Option("--wait", help="if another process is writing the index, wait for it instead of failing")] = False,
 ) -> None:
-    """Build or update the index of CORPUS_DIR (only new, changed or removed files are re-processed)."""
-    from indexer.build import build_index
+    """Build or update the index of CORPUS_DIR (only new, changed or removed files are re-processed;
+    nothing at all when nothing changed)."""
+    from indexer.manifest import IndexError_
 
     index_dir = index or default_index()
+    if verify:
+        raise typer.Exit(verify_index(index_dir))
     if not corpus_dir.is_dir():
         raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="CORPUS_DIR")
-    result = build_index(corpus_dir, index_dir, dense=not no_dense, model=model, progress=not quiet)
+    from indexer.build import build_index
+
+    try:
+        result = build_index(corpus_dir, index_dir, dense=not no_dense, model=model, progress=not quiet,
+                             rebuild=rebuild, wait=wait, on_wait=lambda line: typer.echo(line, err=True))
+    except IndexError_ as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(2) from error
+    counts = result["counts"]
+    if not result["published"]:
+        typer.echo(f"index {index_dir} is up to date with {corpus_dir}: {counts['documents']} documents, "
+                   f"{counts['clauses']} clauses, {counts.get('problems', 0)} problem file(s), "
+                   f"{counts.get('skipped', 0)} skipped path(s) (report: {result['version']}/ingest_report.txt); "
+                   f"checked in {result['seconds']:.2f} s, no new version written")
+        return
     typer.echo(result["report_text"])
-    counts, timings = result["counts"], result["timings"]
+    timings = result["timings"]
     model_info = result["model"]
     dense = f"{model_info['name']} ({model_info['dimension']}d, {model_info['faiss']})" if model_info else "none"
     typer.echo(f"index {index_dir}: {counts['documents']} documents, {counts['clauses']} clauses, "
                f"dense: {dense}; {result['incremental'].get('mode', 'full')} build in {timings['total']:.1f} s "
-               f"({', '.join(f'{k} {v:.1f}s' for k, v in timings.items() if k != 'total')})")
+               f"({', '.join(f'{k} {v:.1f}s' for k, v in timings.items() if k != 'total')}); "
+               f"why: {'; '.join(result['changes'])}")
+
+
+def verify_index(index_dir: Path) -> int:
+    """`lexvn index --verify`: every file's checksum, then the version opened as a searcher (BM25 rows and
+    keyed vectors against the clauses). Prints one line; returns the exit status."""
+    from indexer import manifest as mf
+    from search.searcher import Searcher
+
+    try:
+        directory = mf.version_dir(index_dir)
+        manifest = mf.read_manifest(directory)
+        checked = mf.verify_checksums(directory, manifest)
+        searcher = Searcher.open(index_dir)
+    except mf.IndexError_ as error:
+        typer.echo(f"error: {error}", err=True)
+        return 1
+    typer.echo(f"index version {directory.name} is intact: {len(manifest.files)} files, "
+               f"{checked / 1e6:.1f} MB checked; {len(searcher.documents())} documents, "
+               f"{searcher.clause_count} clauses")
+    return 0
 
 
 def _filters(doc_type: str | None, issuer: str | None, year_from: int | None, year_to: int | None,

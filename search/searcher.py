@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,12 @@ class DocumentInfo:
     content_hash: str
     meta: DocumentMeta
     clause_count: int
+
+
+# A build may publish and delete the version a reader is opening; the reader then opens the new one.
+OPEN_ATTEMPTS = 3
+# What reading damaged files raises from json, numpy/bm25s (mmap, npz) and FAISS (RuntimeError).
+READ_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile)
 
 
 def clause_path(clause: Clause) -> str:
@@ -148,15 +155,40 @@ class Searcher:
 
     @classmethod
     def open(cls, index_dir: Path | str, model: str | None = None, weights: FusionWeights = DEFAULT_WEIGHTS) -> Searcher:
+        """Open the live version. Readers take no lock: when a build replaces the version while it is being
+        read, the new one is opened instead. A damaged version raises `IndexDamaged` with one line."""
         index_dir = Path(index_dir)
-        directory = mf.version_dir(index_dir)
-        manifest = mf.read_manifest(directory)
+        for attempt in range(OPEN_ATTEMPTS):
+            pointer = mf.read_pointer(index_dir)
+            try:
+                return cls._open_version(index_dir, model, weights)
+            except mf.IndexDamaged:
+                if attempt + 1 == OPEN_ATTEMPTS or mf.read_pointer(index_dir) == pointer:
+                    raise  # damaged, not replaced while we read it
+        raise AssertionError("unreachable")
+
+    @classmethod
+    def _open_version(cls, index_dir: Path, model: str | None, weights: FusionWeights) -> Searcher:
+        from indexer.vectors import VECTOR_KEYS_FILE, VectorKeys, keys_mismatch
+
+        directory, manifest = mf.open_version(index_dir)
         mf.check_model(manifest, model, index_dir)
-        documents = []
-        with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
-            for line in handle:
-                documents.append(Document.from_dict(json.loads(line)))
-        return cls(index_dir, directory, manifest, documents, weights)
+        try:
+            documents = []
+            with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
+                for line in handle:
+                    documents.append(Document.from_dict(json.loads(line)))
+            searcher = cls(index_dir, directory, manifest, documents, weights)
+            if manifest.model:
+                problem = keys_mismatch(VectorKeys.load(directory / VECTOR_KEYS_FILE),
+                                        [clause.id for clause in searcher._clauses])
+                if problem:
+                    raise mf.damaged(directory, f"its vectors do not match its clauses ({problem})")
+        except mf.IndexFormatError as error:  # counts that disagree: the files are not one version
+            raise mf.damaged(directory, str(error)) from error
+        except READ_ERRORS as error:  # sizes matched, contents did not: bytes changed after the build
+            raise mf.damaged(directory, f"a file cannot be read ({type(error).__name__}: {error})") from error
+        return searcher
 
     # ------------------------------------------------------------------------------------------ lookups
 

@@ -7,13 +7,15 @@ from collections import Counter
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi import Path as PathParam
 
 from api.deps import Library, LibraryDep
 from api.schemas import (
     ERROR_RESPONSES,
     MAX_ID_CHARS,
+    MAX_OUTLINE_PAGE,
+    OUTLINE_PAGE,
     ClauseDetail,
     ClauseView,
     DocumentDetail,
@@ -50,7 +52,9 @@ def list_documents(library: LibraryDep) -> DocumentList:
     return DocumentList(total=len(documents), documents=documents)
 
 
-@router.get("/documents/{doc_id}/clauses", response_model=DocumentText, responses={404: ERROR_RESPONSES[404]},
+# {doc_id:path}: an id may hold "/" (sub/002_x beside 002_x, when two files share a name); the route of a
+# document's clauses comes first, so "…/clauses" is never read as part of an id.
+@router.get("/documents/{doc_id:path}/clauses", response_model=DocumentText, responses={404: ERROR_RESPONSES[404]},
             summary="A whole document to read: every clause with its reading text, outline headings marked")
 def get_document_text(library: LibraryDep, doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentText:
     document = library.document(doc_id)
@@ -76,10 +80,15 @@ def get_document_text(library: LibraryDep, doc_id: Annotated[str, PathParam(max_
                         pages=len(document.pages), clauses=clauses)
 
 
-@router.get("/documents/{doc_id}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},
-            summary="One document: metadata, outline, references in and out")
-def get_document(library: LibraryDep, doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)]) -> DocumentDetail:
-    return document_detail(library, doc_id)
+@router.get("/documents/{doc_id:path}", response_model=DocumentDetail, responses={404: ERROR_RESPONSES[404]},
+            summary="One document: metadata, one page of its outline, references in and out")
+def get_document(
+    library: LibraryDep,
+    doc_id: Annotated[str, PathParam(max_length=MAX_ID_CHARS)],
+    offset: Annotated[int, Query(ge=0, description="first outline entry of the page")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_OUTLINE_PAGE, description="outline entries per page")] = OUTLINE_PAGE,
+) -> DocumentDetail:
+    return document_detail(library, doc_id, offset=offset, limit=limit)
 
 
 @router.get("/clauses/{clause_id:path}", response_model=ClauseDetail, responses={404: ERROR_RESPONSES[404]},

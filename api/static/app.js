@@ -336,7 +336,7 @@ function fillSelect(select, values) {
 async function loadDocuments() {
   const body = await api("/documents");
   state.documents = body.documents;
-  for (const select of [$("#filter-doc"), $("#conflict-doc"), $("#conflict-counterpart"), $("#doc-select")]) {
+  for (const select of [$("#filter-doc"), $("#conflict-doc"), $("#conflict-against"), $("#doc-select")]) {
     fillSelect(select, state.documents.map((d) => [d.doc_id, shortName(d)]));
   }
   const distinct = (values) => [...new Set(values.filter(Boolean))];
@@ -970,7 +970,7 @@ function preselectComparison() {
   const chosen = sameLanguage || candidates[0];
   if (!chosen) return;
   $("#conflict-doc").value = chosen.doc_id;
-  $("#conflict-counterpart").value = chosen.implements[0];
+  $("#conflict-against").value = chosen.implements[0];
   state.preselected = [chosen.doc_id, chosen.implements[0]];
   renderConflictHint();
 }
@@ -978,7 +978,7 @@ function preselectComparison() {
 function renderConflictHint() {
   const hint = $("#conflicts-hint");
   const pair = state.preselected;
-  if (!pair || $("#conflict-doc").value !== pair[0] || $("#conflict-counterpart").value !== pair[1]) {
+  if (!pair || $("#conflict-doc").value !== pair[0] || $("#conflict-against").value !== pair[1]) {
     hint.textContent = "";
     return;
   }
@@ -992,7 +992,7 @@ function clauseCell(ref) {
 async function runConflicts(event) {
   event.preventDefault();
   const params = new URLSearchParams({ doc: $("#conflict-doc").value, include_consistent: "true" });
-  if ($("#conflict-counterpart").value) params.set("counterpart", $("#conflict-counterpart").value);
+  if ($("#conflict-against").value) params.set("against", $("#conflict-against").value);
   const showConsistent = $("#conflict-consistent").checked;
   const out = $("#conflicts");
   out.replaceChildren();
@@ -1119,7 +1119,7 @@ function init() {
     $(selector).addEventListener("change", () => ($("#q").value.trim() ? runSearch(null) : loadFacets(null)));
   }
   $("#doc-select").addEventListener("change", () => navigate(documentUrl($("#doc-select").value)));
-  for (const select of [$("#conflict-doc"), $("#conflict-counterpart")]) select.addEventListener("change", renderConflictHint);
+  for (const select of [$("#conflict-doc"), $("#conflict-against")]) select.addEventListener("change", renderConflictHint);
   for (const tab of TABS) $(`#tab-${tab}`).addEventListener("click", () => openTab(tab));
   $(".tabs").addEventListener("keydown", (event) => {
     // Arrow keys move between the tabs, as in the WAI-ARIA tabs pattern.

@@ -46,19 +46,24 @@ def _queries(vlc_dir: Path, limit: int) -> list[str]:
     return ["hợp đồng lao động", "quyền và nghĩa vụ của doanh nghiệp", "xử phạt vi phạm hành chính"][:limit]
 
 
-def _attach_synthetic_dense(directory: Path, vectors: np.ndarray, clauses: int, model: dict[str, Any]) -> str:
-    """Give a lexical index a full-size FAISS index of tiled real subset vectors (latency only)."""
+def _attach_synthetic_dense(directory: Path, vectors: np.ndarray, clause_ids: list[str], model: dict[str, Any]) -> str:
+    """Give a lexical index a full-size FAISS index of tiled real subset vectors (latency only), keyed to its
+    clauses and recorded in the manifest's file table, so the version still opens as a whole one."""
     from indexer import manifest as mf
     from indexer.build import FAISS_FILE
     from indexer.embed import build_faiss, save_faiss
+    from indexer.vectors import VECTOR_KEYS_FILE, VectorKeys
 
+    clauses = len(clause_ids)
     rng = np.random.default_rng(0)
     tiled = np.resize(vectors, (clauses, vectors.shape[1])) + rng.normal(0, 0.01, (clauses, vectors.shape[1]))
     tiled /= np.linalg.norm(tiled, axis=1, keepdims=True)
     index, kind = build_faiss(tiled.astype(np.float32))
     save_faiss(index, directory / FAISS_FILE)
+    VectorKeys(list(clause_ids), ["synthetic"] * clauses).save(directory / VECTOR_KEYS_FILE)
     manifest = mf.read_manifest(directory)
     manifest.model = {**model, "faiss": kind}
+    manifest.files = mf.file_table(directory)
     mf.write_manifest(directory, manifest)
     return kind
 
@@ -154,7 +159,7 @@ def bench_queries(index_dir: Path, vlc_dir: Path) -> dict[str, Any]:
     model = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
              "prompts": encoder.spec.prompts, "languages": list(encoder.spec.languages), "encoded": 0}
     started = time.perf_counter()
-    kind = _attach_synthetic_dense(directory, vectors, clauses_total, model)
+    kind = _attach_synthetic_dense(directory, vectors, [clause.id for clause in clauses], model)
     result["faiss"] = {"kind": kind, "vectors": clauses_total, "build_s": round(time.perf_counter() - started, 2),
                        "note": "subset vectors tiled to the full clause count"}
 

@@ -20,10 +20,15 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Align A's clauses with B's and report value / comparator / deadline / modality / agency changes,
         dropped obligations and consistent pairs, with both citations."""
+        from indexer.manifest import IndexError_
         from search import Searcher
         from search.crosscheck.conflicts import DocumentNotFound, cross_check, to_markdown
 
-        searcher = Searcher.open(Path(index))
+        try:
+            searcher = Searcher.open(Path(index))
+        except IndexError_ as error:  # missing or damaged: its one line, not a traceback
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(2) from error
         try:
             findings = cross_check(searcher, doc, against, include_consistent=not differences_only)
         except DocumentNotFound as error:

@@ -114,7 +114,34 @@ def test_post_limits_and_unknown_fields_are_422(client: TestClient) -> None:
     assert_error(client.post("/search", json={"query": "a" * 1001}), 422)
     assert_error(client.post("/search", json={"query": "luật", "k": 1000}), 422)
     assert_error(client.post("/search", json={"query": "luật", "filters": {"colour": "red"}}), 422)
-    assert_error(client.post("/search", content=b"{not json", headers={"content-type": "application/json"}), 422)
+
+
+
+@pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe", b'{"query": "luat"'])
+def test_a_body_that_is_not_json_is_400_as_documented(client: TestClient, body: bytes) -> None:
+    error = assert_error(client.post("/search", content=body, headers={"content-type": "application/json"}), 400)
+    assert error["code"] == "bad_request" and error["message"].startswith("request body is not valid JSON")
+    documented = client.get("/openapi.json").json()["paths"]["/search"]["post"]["responses"]
+    assert "400" in documented
+
+
+def test_bodies_over_the_limit_are_refused_before_being_read(client: TestClient) -> None:
+    from api.limits import Limits
+
+    limit = Limits().max_body_bytes
+    big = b'{"query": "' + b"a" * (limit + 10) + b'"}'
+    error = assert_error(client.post("/search", content=big, headers={"content-type": "application/json"}), 413)
+    assert str(limit) in error["message"]
+
+    def chunks():  # no Content-Length: refused as soon as the chunks pass the limit
+        yield b'{"query": "'
+        for _ in range(64):
+            yield b"a" * (limit // 32)
+        yield b'"}'
+
+    assert_error(client.post("/search", content=chunks(), headers={"content-type": "application/json"}), 413)
+    # a body within the limit is answered as before
+    assert client.post("/search", json={"query": "ngân sách", "k": 1}).status_code == 200
 
 
 def test_longest_allowed_query_is_answered(client: TestClient) -> None:
@@ -144,13 +171,16 @@ def test_concurrent_searches_agree_with_serial_ones(client: TestClient) -> None:
 # ---------------------------------------------------------------------------------------------- documents
 
 
-def test_documents_list_and_counts_match_health(client: TestClient) -> None:
+def test_documents_list_and_counts_match_health(client: TestClient, seed_index: Path) -> None:
     body = client.get("/documents").json()
     ids = [d["doc_id"] for d in body["documents"]]
     assert body["total"] == len(ids) == 5 and SEED_002 in ids
     assert all(d["clause_count"] > 0 for d in body["documents"])
     health = client.get("/health").json()
     assert health["status"] == "ok" and health["documents"] == 5
+    from indexer.manifest import version_dir
+
+    assert health["version"] == version_dir(seed_index).name and health["opened_at"]
     assert health["clauses"] == sum(d["clause_count"] for d in body["documents"])
     assert health["model"], "the seed index is built with the dense encoder"
     assert health["manifest"]
@@ -159,7 +189,7 @@ def test_documents_list_and_counts_match_health(client: TestClient) -> None:
 def test_document_detail_has_outline_and_references(client: TestClient) -> None:
     body = client.get(f"/documents/{SEED_002}").json()
     assert body["doc_id"] == SEED_002 and body["meta"]["language"] == "vi"
-    assert len(body["outline"]) == body["clause_count"]
+    assert len(body["outline"]) == body["clause_count"] and body["next_offset"] is None
     ids = {entry["clause_id"] for entry in body["outline"]}
     assert all(entry["parent_id"] in ids for entry in body["outline"] if entry["parent_id"])
     # The Vĩnh Long plan implements Resolution 66-NQ/TW: it cites it.
@@ -167,6 +197,23 @@ def test_document_detail_has_outline_and_references(client: TestClient) -> None:
     assert all(ref["from_doc_id"] == SEED_002 for ref in body["references_out"])
     for ref in body["references_in"]:
         assert ref["resolved_doc_id"] == SEED_002 and ref["from_doc_id"] != SEED_002
+
+
+def test_document_outline_is_paged(client: TestClient) -> None:
+    whole = client.get(f"/documents/{SEED_002}").json()
+    pages, offset = [], 0
+    while offset is not None:
+        page = client.get(f"/documents/{SEED_002}", params={"offset": offset, "limit": 7}).json()
+        assert page["offset"] == offset and page["limit"] == 7 and len(page["outline"]) <= 7
+        pages.append(page["outline"])
+        offset = page["next_offset"]
+    assert len(pages) == -(-whole["clause_count"] // 7)
+    assert [entry for page in pages for entry in page] == whole["outline"]
+    from api.schemas import MAX_OUTLINE_PAGE
+
+    assert_error(client.get(f"/documents/{SEED_002}", params={"limit": MAX_OUTLINE_PAGE + 1}), 422)
+    past = client.get(f"/documents/{SEED_002}", params={"offset": 10_000}).json()
+    assert past["outline"] == [] and past["next_offset"] is None
 
 
 def test_unknown_document_is_404(client: TestClient) -> None:
@@ -202,10 +249,11 @@ def test_unknown_clause_is_404(client: TestClient, clause_id: str) -> None:
 
 def test_conflicts_between_two_plans(client: TestClient) -> None:
     response = client.get(
-        "/conflicts", params={"doc": SEED_002, "counterpart": "003_9f40a26defcbfd25", "include_consistent": True}
+        "/conflicts", params={"doc": SEED_002, "against": "003_9f40a26defcbfd25", "include_consistent": True}
     )
     assert response.status_code == 200, response.text
     body = response.json()
+    assert body["against"] == "003_9f40a26defcbfd25"
     assert body["total"] == len(body["conflicts"]) == sum(body["by_kind"].values())
     for finding in body["conflicts"]:
         assert finding["source"]["doc_id"] == SEED_002
@@ -215,7 +263,16 @@ def test_conflicts_between_two_plans(client: TestClient) -> None:
 
 def test_conflicts_with_unknown_document_is_404(client: TestClient) -> None:
     assert_error(client.get("/conflicts", params={"doc": "missing"}), 404)
-    assert_error(client.get("/conflicts", params={"doc": SEED_002, "counterpart": "missing"}), 404)
+    assert_error(client.get("/conflicts", params={"doc": SEED_002, "against": "missing"}), 404)
+
+
+def test_the_old_parameter_name_is_refused_not_ignored(client: TestClient) -> None:
+    """`counterpart=` was silently ignored once `against` was the name; now it says what to use."""
+    error = assert_error(client.get("/conflicts", params={"doc": SEED_002, "counterpart": "003_9f40a26defcbfd25"}),
+                         400)
+    assert "'counterpart' was renamed 'against'" in error["message"]
+    page = client.get("/static/app.js").text
+    assert 'params.set("against"' in page and "counterpart" not in page.replace("autoCounterpart", "")
 
 
 # ---------------------------------------------------------------------------------------------- answers

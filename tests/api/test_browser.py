@@ -213,9 +213,9 @@ def test_copy_button_is_reachable_with_tab(page) -> None:
 def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
     import httpx
 
-    doc, counterpart = "003_9f40a26defcbfd25", SEED_002
+    doc, against = "003_9f40a26defcbfd25", SEED_002
     expected = httpx.get(
-        f"{base_url}/conflicts", params={"doc": doc, "counterpart": counterpart, "include_consistent": True}, timeout=60
+        f"{base_url}/conflicts", params={"doc": doc, "against": against, "include_consistent": True}, timeout=60
     ).json()
     page.goto("/")
     page.get_by_role("button", name="Switch to English").click()
@@ -223,7 +223,7 @@ def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
     assert page.locator("label[for='mode']").inner_text().lower() == "mode"
     page.get_by_role("tab", name="Compare documents").click()
     page.locator("#conflict-doc").select_option(doc)
-    page.locator("#conflict-counterpart").select_option(counterpart)
+    page.locator("#conflict-against").select_option(against)
     page.get_by_label("Also show clauses that agree").check()
     page.locator("#conflicts-form button[type=submit]").click()
     page.wait_for_function(
@@ -392,11 +392,11 @@ def test_compare_tab_preselects_a_document_and_the_one_it_implements(page, base_
     page.goto("/")
     page.get_by_role("tab", name="Đối chiếu văn bản").click()
     doc = page.locator("#conflict-doc").input_value()
-    counterpart = page.locator("#conflict-counterpart").input_value()
+    counterpart = page.locator("#conflict-against").input_value()
     chosen = next(d for d in documents if d["doc_id"] == doc)
     assert counterpart == chosen["implements"][0] and doc == implementers[0]["doc_id"]
     assert "thực hiện" in page.locator("#conflicts-hint").inner_text()
-    expected = api_get(base_url, "/conflicts", doc=doc, counterpart=counterpart, include_consistent=True)
+    expected = api_get(base_url, "/conflicts", doc=doc, against=counterpart, include_consistent=True)
     page.locator("#conflicts-form button[type=submit]").click()
     page.wait_for_function(
         "(() => { const s = document.querySelector('#conflicts-status').textContent;"

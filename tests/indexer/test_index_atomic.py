@@ -19,8 +19,10 @@ BIG_LAWS = 3
 
 
 def tree_digest(directory: Path) -> dict[str, str]:
+    """Every file's sha256 but the writer lock's (the killed build wrote its pid there; the kernel released
+    the lock itself)."""
     return {p.relative_to(directory).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(directory.rglob("*")) if p.is_file()}
+            for p in sorted(directory.rglob("*")) if p.is_file() and p.name != mf.LOCK}
 
 
 def lexvn(*args: str) -> list[str]:

@@ -110,6 +110,8 @@ def test_sidecar_and_hidden_files_are_skipped(messy_corpus) -> None:
     _, _, report = messy_corpus
     everything = report.processed + [p.source for p in report.problems]
     assert "metadata.json" not in everything and ".hidden.txt" not in everything
+    # the hidden file is named in the report with its reason; the sidecar is the corpus's own file
+    assert [(s.path, s.reason) for s in report.skipped] == [(".hidden.txt", "hidden")]
 
 
 def test_report_writer_and_formatter(messy_corpus, tmp_path: Path) -> None:
@@ -119,8 +121,10 @@ def test_report_writer_and_formatter(messy_corpus, tmp_path: Path) -> None:
     assert {p["problem"] for p in data["problems"]} == {"empty", "binary", "truncated", "unsupported"}
     assert write_report(report, tmp_path).name == "ingest_report.json"
     text = format_report(report)
-    assert text.startswith("Ingested 7 file(s); 4 problem(s).")
+    assert text.startswith("Ingested 7 file(s); 4 problem(s); 1 path(s) skipped.")
     assert "broken/truncated.pdf" in text and "truncated" in text
+    assert ".hidden.txt" in text and "hidden files and folders are not part of the corpus" in text
+    assert data["skipped"] == [{"path": ".hidden.txt", "reason": "hidden", "detail": ""}]
 
 
 def test_ingest_file_round_trips_through_json() -> None:

@@ -79,3 +79,42 @@ def test_index_command_prints_the_report(tmp_path: Path):
     assert result.exit_code == 0, result.output
     assert "empty.txt" in result.stdout
     assert "1 documents" in result.stdout and "dense: none" in result.stdout
+
+
+def test_index_verify_rebuild_and_the_damaged_index_line(tmp_path: Path):
+    """`lexvn index --verify` checks every checksum; a damaged index gives one line on every command and
+    `lexvn index --rebuild` (or a plain `lexvn index`) replaces it; nothing changed means no new version."""
+    from indexer import manifest as mf
+
+    corpus, index = tmp_path / "corpus", tmp_path / "index"
+    corpus.mkdir()
+    shutil.copy(CORPUS / "seeds" / "002_7aca7bcc376b2da4.txt", corpus)
+    assert runner.invoke(app, ["index", str(corpus), "--index", str(index), "--no-dense", "-q"]).exit_code == 0
+    version = mf.version_dir(index).name
+    unchanged = runner.invoke(app, ["index", str(corpus), "--index", str(index), "--no-dense", "-q"])
+    assert unchanged.exit_code == 0 and "up to date" in unchanged.stdout and "no new version written" in unchanged.stdout
+    assert mf.version_dir(index).name == version
+
+    verified = runner.invoke(app, ["index", "--verify", "--index", str(index)])
+    assert verified.exit_code == 0, verified.output
+    assert verified.stdout.startswith(f"index version {version} is intact: ")
+
+    documents = mf.version_dir(index) / "documents.jsonl"
+    data = bytearray(documents.read_bytes())
+    data[10] ^= 0x01  # one bit, same size: only the checksum sees it
+    documents.write_bytes(bytes(data))
+    damaged = runner.invoke(app, ["index", "--verify", "--index", str(index)])
+    assert damaged.exit_code == 1
+    assert damaged.stderr.strip() == (f"error: index version {version} is damaged: documents.jsonl has other contents "
+                                      f"than when it was written (sha256 differs); run `lexvn index CORPUS --index "
+                                      f"{index} --rebuild`")
+    documents.write_bytes(bytes(data[:-100]))  # now truncated: every reader sees it
+    searched = runner.invoke(app, ["search", "ngân sách", "--index", str(index)])
+    assert searched.exit_code == 2 and len(searched.stderr.strip().splitlines()) == 1
+    assert "documents.jsonl is" in searched.stderr and "--rebuild" in searched.stderr
+
+    rebuilt = runner.invoke(app, ["index", str(corpus), "--index", str(index), "--no-dense", "-q", "--rebuild"])
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert "full build" in rebuilt.stdout and "why: --rebuild" in rebuilt.stdout
+    assert runner.invoke(app, ["index", "--verify", "--index", str(index)]).exit_code == 0
+    assert runner.invoke(app, ["search", "ngân sách", "--index", str(index)]).exit_code == 0
