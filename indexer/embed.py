@@ -59,6 +59,8 @@ class ModelSpec:
     # Languages the model was trained on ("*" = unknown/any): fusion trusts dense scores less for others.
     languages: tuple[str, ...] = ("*",)
     route: dict[str, str] = field(default_factory=dict)  # language → model name, for a routed model
+    # Its languages share one space (trained across languages): a query may meet clauses of another one.
+    shared_space: bool = False
 
 
 def default_model_name() -> str:
@@ -90,17 +92,18 @@ def model_spec(name: str | None) -> ModelSpec:
                         "directory; lexvn never downloads models")
 
 
-def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...], dict[str, str]]:
-    """(prompts, languages, route) a model directory declares in lexvn_model.json, or guessed from its name."""
+def _declared(path: Path) -> tuple[dict[str, str], tuple[str, ...], dict[str, str], bool]:
+    """(prompts, languages, route, shared space) a model directory declares in lexvn_model.json, or guessed
+    from its name."""
     config = path / MODEL_CONFIG
     if config.is_file():
         data = json.loads(config.read_text(encoding="utf-8"))
         route = {str(language): str(model) for language, model in data.get("route", {}).items()}
         languages = tuple(route) if route else tuple(data.get("languages", ("*",)))
-        return dict(data.get("prompts", {})), languages, route
+        return dict(data.get("prompts", {})), languages, route, bool(data.get("cross_lingual", False))
     if "e5" in path.name.lower():
-        return dict(E5_PROMPTS), ("*",), {}
-    return {}, ("*",), {}
+        return dict(E5_PROMPTS), ("*",), {}, False
+    return {}, ("*",), {}, False
 
 
 # Files that document a model without changing its vectors: editing them must not invalidate indexes.
@@ -156,7 +159,7 @@ class Encoder:
     @property
     def cross_lingual(self) -> bool:
         """Whether a query may be compared with clauses of another language (one shared multilingual space)."""
-        return "*" in self.spec.languages
+        return "*" in self.spec.languages or self.spec.shared_space
 
     def _for(self, language: str | None) -> Encoder:
         """The encoder that handles `language` (a routed model's first route for unknown languages)."""

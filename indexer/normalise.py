@@ -201,39 +201,46 @@ def _strip_leading_zeros(token: str, offset: int) -> list[Edit]:
     return edits
 
 
+def _leading_zero_digits(integer: str, offset: int) -> list[Edit]:
+    """Edits deleting the leading zero digits of a grouped integer ("0.000" → "0", "01.500" → "1500"),
+    group separators skipped; the last digit always stays."""
+    positions = [i for i, c in enumerate(integer) if c.isdigit()]
+    zeros = 0
+    while zeros < len(positions) - 1 and integer[positions[zeros]] == "0":
+        zeros += 1
+    return [Edit(offset + i, offset + i + 1, "") for i in positions[:zeros]]
+
+
 def _number_edits_vi(token: str, offset: int) -> list[Edit]:
     if VI_THOUSANDS.fullmatch(token):
         edits = [Edit(offset + i, offset + i + 1, "") for i, c in enumerate(token) if c == "."]
         comma = token.find(",")
         if comma >= 0:
             edits.append(Edit(offset + comma, offset + comma + 1, "."))
-        integer = token.split(",")[0].replace(".", "")
-        zeros = len(integer) - len(integer.lstrip("0"))
-        if zeros and zeros < len(integer):
-            edits.append(Edit(offset, offset + zeros, ""))  # "0" groups are never leading in thousands
-        return edits
+        edits += _leading_zero_digits(token.split(",")[0], offset)
+        return sorted(edits, key=lambda edit: edit.start)
     if re.fullmatch(r"\d+,\d+", token):
         integer, fraction = token.split(",")
         # "1,234" would read back as thousands after "." → keep the comma where it is ambiguous.
-        if len(fraction) == 3 and len(integer) <= 3:
+        if len(fraction) == 3 and len(integer.lstrip("0") or "0") <= 3:  # once its leading zeros are gone
             return _strip_leading_zeros(integer, offset)
         comma = token.index(",")
         return [Edit(offset + comma, offset + comma + 1, "."), *_strip_leading_zeros(integer, offset)]
     if re.fullmatch(r"\d+", token):
         return _strip_leading_zeros(token, offset)
     if re.fullmatch(r"\d+\.\d+", token):
-        return _strip_leading_zeros(token.split(".")[0], offset)
+        integer, fraction = token.split(".")
+        if len(fraction) == 3:  # "0000.000" without its zeros would read back as thousands ("0.000")
+            return []
+        return _strip_leading_zeros(integer, offset)
     return []
 
 
 def _number_edits_en(token: str, offset: int) -> list[Edit]:
     if EN_THOUSANDS.fullmatch(token):
         edits = [Edit(offset + i, offset + i + 1, "") for i, c in enumerate(token) if c == ","]
-        integer = token.split(".")[0].replace(",", "")
-        zeros = len(integer) - len(integer.lstrip("0"))
-        if zeros and zeros < len(integer):
-            edits.append(Edit(offset, offset + zeros, ""))
-        return edits
+        edits += _leading_zero_digits(token.split(".")[0], offset)
+        return sorted(edits, key=lambda edit: edit.start)
     if re.fullmatch(r"\d+(?:\.\d+)?", token):
         return _strip_leading_zeros(token.split(".")[0], offset)
     return []

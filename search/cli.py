@@ -98,9 +98,20 @@ def _print_text(hits: list[Any], info: dict[str, Any], explain: bool, group: boo
 
     typer.echo(f"{len(hits)} results for {info['query']!r} ({info['mode']}, {info['took_ms']} ms)")
     if explain:
-        typer.echo(f"  normalised: {info['normalised']!r}  language: {info['language']}  "
+        typer.echo(f"  normalised: {info['normalised']!r}  language: {info['language']}"
+                   f"{' (typed without tone marks)' if info['unmarked'] else ''}  kind: {info['kind']}  "
                    f"phrases: {info['phrases']}  phrase matches: {info['phrase_matches']}")
+        if info["dropped"]:
+            typer.echo(f"  question words left out: {' '.join(info['dropped'])}"
+                       f"{'  (asks for: ' + info['answer_type'] + ')' if info['answer_type'] else ''}")
         typer.echo(f"  terms: {' '.join(info['terms'])}")
+        for expansion in info["expansions"]:
+            typer.echo(f"  expansion ({expansion['table']}, weight {expansion['weight']}): "
+                       f"{expansion['source']} → {' | '.join(expansion['targets'])}")
+        for translation in info["translations"]:
+            typer.echo(f"  translation into {info['target_language']} ({translation['table']}): "
+                       f"{translation['source']} → {' | '.join(translation['targets'])}")
+        typer.echo(f"  signals: {', '.join(info['signals'])}")
     blocks = group_by_document(hits) if group else [{"hits": hits}]
     for block in blocks:
         if group:
@@ -135,8 +146,15 @@ def search_command(
     year_to: Annotated[int | None, typer.Option("--to-year", help="documents dated in or before this year")] = None,
     language: Annotated[str | None, typer.Option("--language", help="vi | en")] = None,
     number: Annotated[str | None, typer.Option("--number", help="document number, e.g. 1218/QĐ-UBND")] = None,
+    synonyms: Annotated[Path | None, typer.Option(
+        "--synonyms", help="your own synonym file, Elasticsearch/Solr format (`a, b` or `a => b` a line); "
+        "also $LEXVN_SYNONYMS")] = None,
 ) -> None:
     """Search the index: ranked clauses with citations and highlighted matches."""
+    if synonyms is not None:
+        if not synonyms.is_file():
+            raise typer.BadParameter(f"{synonyms} is not a file", param_hint="--synonyms")
+        os.environ["LEXVN_SYNONYMS"] = str(synonyms.resolve())
     from indexer.manifest import IndexError_
     from search.searcher import Searcher
 
@@ -166,8 +184,8 @@ def search_command(
         payload: dict[str, Any] = {"query": query, "mode": mode, "took_ms": info["took_ms"],
                                    "results": _result_json(hits)}
         if explain:
-            payload["explain"] = {key: info[key] for key in ("normalised", "terms", "phrases", "language",
-                                                             "phrase_matches")}
+            payload["explain"] = {key: value for key, value in info.items()
+                                  if key not in ("query", "mode", "took_ms")}
         if group:
             from search.searcher import group_by_document
 

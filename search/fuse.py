@@ -93,17 +93,26 @@ def merge_sides(sides: list[tuple[list[tuple[int, float]], float]]) -> list[tupl
 
 def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: float,
          blind: dict[str, np.ndarray], target: np.ndarray | None = None,
-         dense_on_target: bool = False) -> list[tuple[int, float]]:
+         dense_side: str = "source") -> list[tuple[int, float]]:
     """The fused order of a query's rankings. `target`: the clauses in the translation's language when a
     translated ranking exists over a corpus of both languages; each language is then fused apart by the
-    signals that judge it and the two interleaved (`merge_sides`)."""
+    signals that judge it and the two interleaved (`merge_sides`). `dense_side`: which language the dense
+    ranking judges: "source" (the query's), "target" (it ranked the translation) or "both" (one space)."""
     weight_map = weights.as_map(dense_weight)
     if target is None or "translated" not in rankings:
         return weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
-    target_signals = {"translated"} | ({"dense"} if dense_on_target else set())
     sides = []
     for in_target, factor in ((False, 1.0), (True, weights.translated_trust)):
+        judges = {"translated"} if in_target else {"bm25", "phrase"}
+        if dense_side == "both" or (dense_side == "target") == in_target:
+            judges.add("dense")
         side = {name: positions[target[positions] == in_target] for name, positions in rankings.items()
-                if (name in target_signals) == in_target}
+                if name in judges}
         sides.append((weighted_rrf({n: p for n, p in side.items() if len(p)}, weight_map, weights.rrf_k), factor))
-    return merge_sides(sides)
+    # Clauses holding the user's words as a phrase come first, before any translation is interleaved.
+    exact = set(rankings["phrase"].tolist()) if "phrase" in rankings else set()
+    first = [(p, s) for p, s in sides[0][0] if p in exact]
+    sides[0] = ([(p, s) for p, s in sides[0][0] if p not in exact], sides[0][1])
+    merged = merge_sides(sides)
+    top = merged[0][1] if merged else 1.0
+    return [(p, top + len(first) - i) for i, (p, _s) in enumerate(first)] + merged

@@ -7,6 +7,7 @@ verify phrases (exhaustive: every clause holding all the phrase's words, then th
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 import zipfile
@@ -82,6 +83,9 @@ def lead_clauses(clauses: list[Clause]) -> np.ndarray:
     return lead
 
 
+HIGHLIGHT_CACHE = 20_000  # clauses whose highlight mapping is kept (a few KB each)
+
+
 def reading_units(clauses: list[Clause], position: dict[str, int]) -> np.ndarray:
     """For each clause position, the position of the unit it lies in (its Điều, or a plan's numbered point;
     itself when it lies in neither), as the table of clause kinds defines reading units."""
@@ -132,6 +136,9 @@ class Searcher:
         self._doc_order = doc_ids
         self._lead = lead_clauses(self._clauses)
         self._unit = reading_units(self._clauses, self._position)
+        # A hit's normalised text mapped back to its original, for highlights: ~1.5 ms a clause to compute,
+        # most of a query's time when recomputed for every hit (measured on the VLC); popular clauses repeat.
+        self._norm_mapped = functools.lru_cache(maxsize=HIGHLIGHT_CACHE)(self._compute_norm_mapped)
         self._bare_section = bare_section_headings(self._clauses, self._lead)
         self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
         self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
@@ -325,8 +332,7 @@ class Searcher:
             translated_mask = target if mask is None or target is None else (mask & target)
             rank("translated", *top_positions(self.lexical.group_scores(plan.translated_groups), depth,
                                               translated_mask))
-        dense_weight, dense_on_target = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind,
-                                                           rank)
+        dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
 
         phrase_hits = verified
         if phrase_hits is None and mode == "hybrid" and len(phrase_words(plan.normalised)) >= 2:
@@ -344,7 +350,7 @@ class Searcher:
             order = list(signal_scores["bm25"].items())
         else:  # hybrid, or bm25 with a translated query: both lexical rankings fused
             signals = rankings if mode == "hybrid" else {s: rankings[s] for s in ("bm25", "translated")}
-            order = fuse(signals, weights, dense_weight, blind, target, dense_on_target)
+            order = fuse(signals, weights, dense_weight, blind, target, dense_side)
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}
                 order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
@@ -371,14 +377,14 @@ class Searcher:
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
                       depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],
-                      rank: Any) -> tuple[float, bool]:
+                      rank: Any) -> tuple[float, str]:
         """Rank by dense similarity when the encoder knows the query's language, or else the language its
         translation is in (an English question, translated, reaches a Vietnamese-only encoder); returns the
-        weight the dense signal gets in fusion (0: not used) and whether it ranked the translation's side."""
+        weight the dense signal gets in fusion (0: not used) and the language side it judges (fuse.fuse)."""
         if self.dense is None or mode not in ("dense", "hybrid"):
-            return 0.0, False
+            return 0.0, "source"
         languages = (self._manifest.model or {}).get("languages", ["*"])
-        on_target = False
+        side = "both" if self.dense.encoder.cross_lingual else "source"
         if "*" in languages or plan.language in languages:
             text, language, dense_mask = plan.dense_text, plan.language, mask
             same = self._same_language[plan.language]
@@ -388,14 +394,14 @@ class Searcher:
             weight = weights.dense
         elif plan.translated_text and plan.target_language in languages:
             text, language, dense_mask = plan.translated_text, plan.target_language, translated_mask
-            weight, on_target = weights.dense, True
+            weight, side = weights.dense, "target"
         else:
             weight = weights.dense_other_language
             if not weight and mode != "dense":
-                return 0.0, False
+                return 0.0, "source"
             text, language, dense_mask = plan.dense_text, plan.language, mask
         rank("dense", *self.dense.search(text, depth, dense_mask, language))
-        return weight, on_target
+        return weight, side
 
     def _substitute_leads(self, order: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Bare article headings replaced by the clause that leads their content, first occurrence kept;
@@ -411,13 +417,16 @@ class Searcher:
                 result.append((lead, score))
         return result
 
-    def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
-             phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
+    def _compute_norm_mapped(self, position: int) -> Any:
         from indexer.normalise import clause_norm_mapped
 
+        return clause_norm_mapped(self._clauses[position])
+
+    def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
+             phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
         clause = self._clauses[position]
         document = self._documents[clause.doc_id]
-        mapped = clause_norm_mapped(clause)
+        mapped = self._norm_mapped(position)
         spans = phrase_spans if phrase_spans else term_spans(mapped.text, query_words)
         return Hit(
             rank=rank,

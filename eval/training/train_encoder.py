@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from eval.articles import Article, articles_of, held_out_titles, is_held_out, load_documents
+from eval.training.pairs import TrainingPair, lexicon_pairs, tokenizer_texts
 from indexer.embed import passage_text, resolve_model
 from indexer.model import Document
 
@@ -81,14 +82,9 @@ class TrainConfig:
     # 2017, as model2vec does): frequent pieces ("quy định", "của") weigh less in the mean. Chosen on the dev
     # split: none → dense R@10 0.953 / MRR 0.780, 1e-2 → 0.962 / 0.795, 1e-3 → 0.960 / 0.741. None: off.
     sif_a: float | None = 1e-2
-
-
-@dataclass(frozen=True, slots=True)
-class TrainingPair:
-    anchor: str
-    positive: str
-    kind: str  # title-body | title-clause | heading-clause | adjacent-khoan | chapter-title
-    article: str  # Article.key, so a hard negative never comes from the same article
+    # Pairs for questions and across languages (eval/training/pairs.py): everyday and English rewrites of
+    # titles and clauses, glossary terms; the model then declares Vietnamese and English, one space.
+    lexicon_pairs: bool = False
 
 
 @dataclass(slots=True)
@@ -403,7 +399,12 @@ def train_encoder(
     _say(progress, f"{report.articles} articles ({report.held_out_articles} held out) in {len(documents)} documents")
 
     clock = time.perf_counter()
-    pairs = cap_pairs(mine_pairs(articles), config.max_pairs_per_kind, config.seed)
+    pairs = mine_pairs(articles)
+    if config.lexicon_pairs:
+        from search.lexicon import load_lexicon
+
+        pairs += lexicon_pairs(articles, load_lexicon(), config.seed)
+    pairs = cap_pairs(pairs, config.max_pairs_per_kind, config.seed)
     for pair in pairs:
         report.pairs[pair.kind] = report.pairs.get(pair.kind, 0) + 1
     negatives = add_hard_negatives(pairs, progress) if config.hard_negatives else None
@@ -411,8 +412,8 @@ def train_encoder(
     _say(progress, f"pairs {report.pairs}, hard negatives: {config.hard_negatives}, {report.seconds['mine']} s")
 
     clock = time.perf_counter()
-    tokenizer_texts = [f"{a.title}\n{a.body}" for a in articles]
-    tokenizer = train_tokenizer(tokenizer_texts, config.vocab_size, config.min_frequency)
+    texts = [f"{a.title}\n{a.body}" for a in articles] + tokenizer_texts(pairs)
+    tokenizer = train_tokenizer(texts, config.vocab_size, config.min_frequency)
     report.seconds["tokenizer"] = round(time.perf_counter() - clock, 1)
     _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
 
@@ -420,14 +421,17 @@ def train_encoder(
     # Token frequencies for the SIF weights, over texts shaped as the index embeds them ("Điều N. title" above
     # each khoản), so pieces every passage repeats ("điều", its number) weigh less.
     passages = [passage_text([a.heading], part) for a in articles for part in (a.clauses or (a.body,))]
-    model = train_model(pairs, negatives, tokenizer, config, tokenizer_texts, progress, report, passages)
+    model = train_model(pairs, negatives, tokenizer, config, texts, progress, report, passages)
     report.seconds["train"] = round(time.perf_counter() - clock, 1)
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save(str(out_dir))
-    # indexer.embed reads this: the model knows Vietnamese only, and needs no query/passage prompts.
-    (out_dir / "lexvn_model.json").write_text(json.dumps({"prompts": {}, "languages": ["vi"]}) + "\n")
+    # indexer.embed reads this: the languages the model knows (one space for both when trained across
+    # languages), and no query/passage prompts.
+    declared = {"prompts": {}, "languages": ["vi", "en"], "cross_lingual": True} if config.lexicon_pairs \
+        else {"prompts": {}, "languages": ["vi"]}
+    (out_dir / "lexvn_model.json").write_text(json.dumps(declared) + "\n")
     (out_dir / "training_report.json").write_text(json.dumps(asdict(report), ensure_ascii=False, indent=2))
     (out_dir / "README.md").write_text(model_card(report, corpus_dir, holdout_files, command), encoding="utf-8")
     return report

@@ -47,7 +47,7 @@ class Prepared:
     target: np.ndarray | None  # mask of the translation's language
     dense: tuple[np.ndarray, np.ndarray] | None
     dense_blind: np.ndarray | None  # the clauses the dense ranking cannot judge (another language)
-    dense_on_target: bool  # the dense ranking is of the translation (over the translation's language)
+    dense_side: str  # the language side the dense ranking judges (search.fuse.fuse)
     phrase: np.ndarray | None
     satisfying: list[set[int]] = field(default_factory=list)  # per judgement, the clause positions that satisfy it
     units: list[set[int]] = field(default_factory=list)  # per judgement, the positions of its unit
@@ -94,21 +94,21 @@ def prepare(searcher: Searcher, queries: Iterable[LabelledQuery]) -> list[Prepar
             target = searcher._same_language[plan.target_language]
             translated = lexical.group_scores(plan.translated_groups)
         dense = dense_blind = None
-        dense_on_target = False
+        dense_side = "both" if searcher.dense is not None and searcher.dense.encoder.cross_lingual else "source"
         if searcher.dense is not None:
             languages = (searcher._manifest.model or {}).get("languages", ["*"])
             if "*" in languages or plan.language in languages:
-                same = searcher._same_language[plan.language]
+                same = None if searcher.dense.encoder.cross_lingual else searcher._same_language[plan.language]
                 dense = searcher.dense.search(plan.dense_text, DEPTH, same, plan.language)
                 dense_blind = None if same is None else ~same
             elif plan.translated_text and plan.target_language in languages:
                 dense = searcher.dense.search(plan.translated_text, DEPTH, target, plan.target_language)
-                dense_blind, dense_on_target = (None if target is None else ~target), True
+                dense_blind, dense_side = (None if target is None else ~target), "target"
         phrase = None
         if len(plan.normalised.split()) >= 2:
             hits = searcher._verify([plan.text], plan.language, None)
             phrase = np.array(sorted(hits), dtype=np.int64) if hits else None
-        prepared.append(Prepared(query, plan, parts, translated, target, dense, dense_blind, dense_on_target, phrase,
+        prepared.append(Prepared(query, plan, parts, translated, target, dense, dense_blind, dense_side, phrase,
                                  _satisfying(searcher, query), _unit_positions(searcher, units, query)))
     return prepared
 
@@ -151,7 +151,7 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
     else:
         signals = rankings if mode == "hybrid" else {s: rankings[s] for s in ("bm25", "translated")}
         weights = replace(setting.weights, extra={"article": setting.article}) if setting.article else setting.weights
-        order = fuse(signals, weights, weights.dense, blind, item.target, item.dense_on_target)
+        order = fuse(signals, weights, weights.dense, blind, item.target, item.dense_side)
     return [p for p, _ in searcher._substitute_leads(order)[:K]]
 
 

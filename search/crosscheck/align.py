@@ -4,7 +4,7 @@ Signals (clause numbers are never used: the same definition is khoản 8 in one 
 - lexical: TF-IDF cosine (scikit-learn) over diacritic-free syllables and syllable bigrams (a Vietnamese
   word is mostly one or two syllables, so bigrams stand in for words without segmenting). Fitted on the
   two documents' clauses only, so IDF says what is distinctive *in this pair*. An English clause is first
-  mapped through `data/legal_terms_en_vi.tsv` (a small bilingual table of legal terms) so it shares
+  mapped through the bilingual glossary (`data/glossary/`, the one the query side translates with) so it shares
   tokens with its Vietnamese counterpart: the MiniLM encoder knows little Vietnamese and cannot do this.
 - anchors: language-independent tokens added to the same vectors: percentages, amounts, durations,
   deadline years and document numbers (`#pct:0.5`, `#doc:66-nq/tw`). They survive translation.
@@ -30,6 +30,7 @@ from indexer.kinds import SECTION_KINDS
 from indexer.model import Clause
 from indexer.normalise import skeleton_words
 from search.crosscheck.facts import DOC_NUMBER, extract_facts
+from search.lexicon import load_lexicon, words_of
 from search.resources import DATA_DIR
 
 MIN_WORDS = 4
@@ -51,31 +52,18 @@ def calibration() -> dict:
     return json.loads((DATA_DIR / "align_calibration.json").read_text(encoding="utf-8"))
 
 
-@lru_cache(maxsize=1)
-def bilingual_table() -> tuple[re.Pattern[str], dict[str, list[str]]]:
-    """English phrase → Vietnamese equivalents, and one regex matching any English phrase (longest first)."""
-    table: dict[str, list[str]] = {}
-    for line in (DATA_DIR / "legal_terms_en_vi.tsv").read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        english, vietnamese = line.split("\t", 1)
-        table[english.strip().lower()] = [v.strip() for v in vietnamese.split("|") if v.strip()]
-    ordered = sorted(table, key=len, reverse=True)
-    pattern = re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(p) for p in ordered) + r")(?![\w-])", re.IGNORECASE)
-    return pattern, table
-
-
 def _syllable_tokens(words: list[str]) -> list[str]:
     return words + [f"{a}_{b}" for a, b in zip(words, words[1:], strict=False)]
 
 
 def translated_words(text: str) -> list[str]:
-    """An English text as the Vietnamese skeleton syllables of the legal terms it contains (table order kept)."""
-    pattern, table = bilingual_table()
+    """An English text as the Vietnamese skeleton syllables of the legal terms it contains, in text order:
+    the bilingual glossary the query side translates with (`search.lexicon.Glossary`), longest term first."""
+    table = load_lexicon().glossary.en_to_vi
     tokens: list[str] = []
-    for match in pattern.finditer(text):
-        for vietnamese in table[match.group(0).lower()]:
-            tokens.extend(_syllable_tokens(skeleton_words(vietnamese)))
+    for match in table.find(words_of(text, "en")):
+        for target in match.targets:
+            tokens.extend(_syllable_tokens(skeleton_words(target.text)))
     return tokens
 
 

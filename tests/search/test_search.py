@@ -153,21 +153,25 @@ def test_explain_scores_per_signal(searcher):
     assert any("bm25" in h.scores and "dense" in h.scores for h in hits)
 
 
-def test_query_outside_the_models_languages_skips_the_dense_signal(searcher):
-    # The default model is declared Vietnamese-only: an English query is ranked by BM25 and phrases alone,
-    # a Vietnamese one by all three signals.
+def test_an_english_query_reaches_the_vietnamese_only_encoder_through_its_translation(searcher):
+    # The default model is declared Vietnamese-only: an English query's dense signal is its glossary
+    # translation, compared with Vietnamese clauses only; English clauses are found by its own words.
     assert searcher.manifest["dense"]["model"] == "lexvn-static-vi"
-    hits = searcher.search("spending on law-making as a share of the state budget", k=5, mode="hybrid")
-    assert hits and all("dense" not in h.scores for h in hits)
-    assert any("bm25" in h.scores for h in hits)
+    hits, info = searcher.search_explained("spending on law-making as a share of the state budget", k=10)
+    assert info["target_language"] == "vi" and "xây dựng pháp luật" in info["translated_text"]
+    assert hits[0].doc_id == "000_4c6edb8a98047afa" and "0.5%" in hits[0].text
+    for hit in hits:
+        assert ("dense" in hit.scores) == (hit.document["language"] == "vi"), hit.clause_id
+    # the two languages are interleaved: the Vietnamese plan's 0,5% clause is in the top three
+    assert "002_7aca7bcc376b2da4:6.b" in [h.clause_id for h in hits[:3]]
     hits = searcher.search("kinh phí cho công tác xây dựng pháp luật", k=5, mode="hybrid")
     assert any("dense" in h.scores for h in hits)
 
 
-def test_dense_mode_finds_an_english_paraphrase(searcher):
+def test_dense_mode_finds_the_vietnamese_clause_an_english_query_asks_for(searcher):
     hits = searcher.search("spending on law-making as a share of the state budget", k=10, mode="dense")
-    assert any(h.doc_id == "000_4c6edb8a98047afa" and "0.5%" in h.text for h in hits)
-    assert all(set(h.scores) >= {"dense"} for h in hits)
+    assert "002_7aca7bcc376b2da4:6.b" in [h.clause_id for h in hits]
+    assert all(set(h.scores) >= {"dense"} and h.document["language"] == "vi" for h in hits)
 
 
 def test_filters_restrict_results(searcher):
