@@ -9,7 +9,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 
-.PHONY: setup browser run index serve test test-slow bench eval lint clean
+.PHONY: setup browser java bench-setup run index serve test test-slow bench eval lint clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,22 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: install Debian's chromium package for the browser test"; fi; }
 
+# The Lucene peer in `make bench` runs pyserini 0.22.1's Anserini jar (Java 11+): Debian's OpenJDK 17.
+java:
+	@command -v java >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; \
+	  else echo "java missing: install Debian's openjdk-17-jre-headless for the Lucene peer"; fi; }
+
+BENCH_STAMP := $(VENV)/.bench-installed
+bench-setup: setup java $(BENCH_STAMP)
+
+$(BENCH_STAMP): pyproject.toml
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	# pyserini without its declared dependencies: see the `bench` extra in pyproject.toml.
+	$(BIN)/pip install -q --no-deps pyserini==0.22.1
+	touch $(BENCH_STAMP)
+
 index: setup
 	$(BIN)/lexvn index corpus --index $(INDEX)
 
@@ -42,7 +58,7 @@ test: setup browser
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow tests
 
-bench: setup
+bench: bench-setup
 	$(BIN)/python -m eval.bench --vlc $(VLC) --out eval/reports/bench
 
 # The VLC index's dense side uses lexvn-static-vi: MiniLM over its ~122k clauses takes hours on 2 cores
