@@ -22,11 +22,11 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.bench import crosscheck, encoders, ingest, load, peers, search
+from eval.bench import coldstart, crosscheck, encoders, ingest, load, peers, scale, search
 from eval.paths import CORPUS_DIR, ROOT, VLC_DIR, WORK_DIR
 
 
-def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = None,
+def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = None, out: Path | None = None,
               ) -> list[tuple[str, Callable[..., dict[str, Any]], dict[str, Any]]]:
     """(title, function, kwargs) for every section, in the order they run; `queries` are labelled query
     files the peer table scores besides its defaults."""
@@ -46,6 +46,11 @@ def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = 
           "vlc_index": work / "search" / "index"}),
         ("Peers: tantivy and Lucene beside lexvn on the same clauses", peers.bench_peers,
          {"vlc_dir": vlc, "work_dir": work / "peers", "query_files": peer_queries}),
+        ("Cold start: one-off lexvn search from a fresh process", coldstart.bench_coldstart,
+         {"corpus_dir": CORPUS_DIR, "work_dir": work / "coldstart"}),
+        # Slow (three full builds, the largest of four copies of the VLC): cost_curve.{md,png,json} beside the report.
+        ("Cost curve: the VLC at x1, x2, x4 and 10M clauses", scale.bench_scale,
+         {"vlc_dir": vlc, "work_dir": work / "scale", "out_dir": out}),
     ]
 
 
@@ -102,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = json.loads(previous.read_text(encoding="utf-8"))
         report["started"] = f"{kept.get('started')}; sections re-run {report['started']}"
         report["sections"] = kept.get("sections", {})
-    sections = _sections(args.vlc, args.work, args.seconds, args.queries)
+    sections = _sections(args.vlc, args.work, args.seconds, args.queries, args.out)
     for title, function, kwargs in sections:
         if args.only and not any(word in function.__name__ for word in args.only):
             continue

@@ -304,7 +304,10 @@ def bench_peers(vlc_dir: Path = VLC_DIR, work_dir: Path = WORK_DIR / "bench" / "
                                        "mrr@10": round(mode.means["mrr@10"], 3)}
                                 for name, mode in evaluated.modes.items()}}
     timed = timed_queries(files, timed_per_file)
+    load_before = os.getloadavg()
     latencies = latency(searchers, timed, rounds)
+    result["load_average"] = {"before_timing": load_before, "after_timing": os.getloadavg(),
+                              "cores": os.cpu_count()}
 
     table = []
     for name in searchers:
