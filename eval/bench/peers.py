@@ -136,8 +136,9 @@ class TantivyPeer(Peer):
 
     def search(self, query: str, k: int) -> list[PeerHit]:
         # Query-language characters become spaces: the default tokenizer splits on them anyway, and a user
-        # typing a title is asking for its words, not for tantivy's syntax.
-        words = re.sub(r"[^\w\s]", " ", peer_text(query)).strip()
+        # typing a title is asking for its words, not for tantivy's syntax. Any Unicode space (titles hold
+        # no-break spaces, which tantivy's query grammar does not take for spaces) becomes a plain one.
+        words = " ".join(re.sub(r"[^\w\s]", " ", peer_text(query)).split())
         if not words:
             return []
         parsed = self.index.parse_query(words, ["contents"])
