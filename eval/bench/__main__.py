@@ -1,7 +1,7 @@
 """`make bench`: speed and memory figures, each a ratio against a baseline measured in the same run.
 
 Each section is a `bench_*` function of a module beside this one (ingest, search, encoders, crosscheck,
-load, peers, coldstart, scale); this driver only runs them in a fixed order, records what each returned (or the error it raised, so one broken section does not hide
+load, peers, dense, coldstart, scale); this driver only runs them in a fixed order, records what each returned (or the error it raised, so one broken section does not hide
 the others) and writes `report.json` and `report.md` under `--out`.
 """
 
@@ -22,14 +22,17 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.bench import coldstart, crosscheck, encoders, ingest, load, peers, scale, search
+from eval.bench import coldstart, crosscheck, dense, encoders, ingest, load, peers, scale, search
 from eval.paths import CORPUS_DIR, ROOT, VLC_DIR, WORK_DIR
 
 
 def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = None, out: Path | None = None,
-              ) -> list[tuple[str, Callable[..., dict[str, Any]], dict[str, Any]]]:
+              scale_laws: int | None = None) -> list[tuple[str, Callable[..., dict[str, Any]], dict[str, Any]]]:
     """(title, function, kwargs) for every section, in the order they run; `queries` are labelled query
-    files the peer table scores besides its defaults."""
+    files the peer table scores besides its defaults; `scale_laws` draws the cost curve on the first laws
+    only (plus the full VLC index the peer table built, as one more point, when it is there)."""
+    full_index = work / "peers" / "index"
+    built = [("VLC x1 (all laws)", full_index)] if scale_laws and (full_index / "CURRENT").is_file() else []
     defaults = peers.default_query_files()
     peer_queries = defaults + [path for path in queries or [] if path.resolve() not in {p.resolve() for p in defaults}]
     return [
@@ -46,11 +49,14 @@ def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = 
           "vlc_index": work / "search" / "index"}),
         ("Peers: tantivy and Lucene beside lexvn on the same clauses", peers.bench_peers,
          {"vlc_dir": vlc, "work_dir": work / "peers", "query_files": peer_queries}),
+        # Reuses the lexvn VLC index the peer table built (its real clause vectors).
+        ("Dense search cost: exact inner product against the clause count", dense.bench_dense_cost,
+         {"index_dir": work / "peers" / "index"}),
         ("Cold start: one-off lexvn search from a fresh process", coldstart.bench_coldstart,
          {"corpus_dir": CORPUS_DIR, "work_dir": work / "coldstart"}),
         # Slow (three full builds, the largest of four copies of the VLC): cost_curve.{md,png,json} beside the report.
         ("Cost curve: the VLC at x1, x2, x4 and 10M clauses", scale.bench_scale,
-         {"vlc_dir": vlc, "work_dir": work / "scale", "out_dir": out}),
+         {"vlc_dir": vlc, "work_dir": work / "scale", "out_dir": out, "laws": scale_laws, "built": built}),
     ]
 
 
@@ -95,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", nargs="*", type=Path, default=[],
                         help="more labelled query files (JSONL) for the peer table, besides the VLC title "
                              "sets and eval/questions/*.jsonl")
+    parser.add_argument("--scale-laws", type=int, default=None,
+                        help="cost curve on the first N laws (x1, x2, x4 copies) instead of all of them")
     args = parser.parse_args(argv)
 
     report: dict[str, Any] = {
@@ -107,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         kept = json.loads(previous.read_text(encoding="utf-8"))
         report["started"] = f"{kept.get('started')}; sections re-run {report['started']}"
         report["sections"] = kept.get("sections", {})
-    sections = _sections(args.vlc, args.work, args.seconds, args.queries, args.out)
+    sections = _sections(args.vlc, args.work, args.seconds, args.queries, args.out, args.scale_laws)
     for title, function, kwargs in sections:
         if args.only and not any(word in function.__name__ for word in args.only):
             continue
