@@ -190,13 +190,21 @@ def extrapolate(rows: Sequence[dict[str, Any]], target: int = TARGET_CLAUSES) ->
             **{f"{mode}_p50_ms_per_shard": round(predict(fits[f"{mode}_p50_ms"], shard_clauses), 1) for mode in MODES},
             "build_h_in_parallel": round(at_target["build_h_one_machine"] * 2 / cores / shards, 2),
         })
+    flat = [name for name, model in fits.items() if model["per_clause"] == 0]
+    notes = [f"{', '.join(flat)}: no growth beyond machine noise over {min(clauses):,}–{max(clauses):,} clauses "
+             "(a cost that fell with size is fitted as flat, its mean), so these figures are the measured ones, "
+             "not a model of larger indexes"] if flat else []
     return {"target_clauses": target, "segment_s_per_clause_x1": segment_per_clause, "fits": fits,
             "at_target": at_target, "machines": machines,
-            "notes": ["linear fits over the measured factors; latencies of one shard are interpolated at its size, "
+            "notes": notes + ["linear fits over the measured factors; latencies of one shard are interpolated at its size, "
                       "a fanned-out query adds the slowest shard's tail and the merge",
                       f"memory per shard: {USABLE_MEMORY:.0%} of the machine, minus the fitted fixed cost",
                       "build hours in parallel assume the 2-core build scales with cores (segmentation does; the "
                       "measured single-machine build is the floor of that assumption)"]}
+
+
+def _label(row: dict[str, Any]) -> str:
+    return f"×{row['factor']}" if isinstance(row["factor"], int) else str(row["factor"])
 
 
 def _table(rows: Sequence[dict[str, Any]]) -> str:
@@ -206,9 +214,9 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
     for row in rows:
         build, disk, probe = row["build"], row["disk"], row["probe"]
         stages = build["stages_s"]
-        peak = max(build["peak_rss"]["process_mb"], build["peak_rss"]["largest_child_mb"])
+        peak = max(build["peak_rss"]["process_mb"], build["peak_rss"]["largest_child_mb"]) or "n/a"
         lines.append(
-            f"| ×{row['factor']} | {row['laws']} | {row['clauses']:,} | {build['seconds']} | {stages.get('segment')} | "
+            f"| {_label(row)} | {row['laws']} | {row['clauses']:,} | {build['seconds']} | {stages.get('segment')} | "
             f"{stages.get('encode')} | {build['faiss']} | {stages.get('faiss')} | {peak} | {disk['total_mb']} "
             f"({disk['documents_jsonl_mb']} / {disk['dense_faiss_mb']}) | {probe['open_s']} | {probe['rss_serving_mb']} | "
             + " | ".join(f"{probe['modes'][m]['p50_ms']} / {probe['modes'][m]['p99_ms']}" for m in MODES) + " |")
@@ -234,12 +242,14 @@ def plot(rows: Sequence[dict[str, Any]], extrapolation: dict[str, Any], path: Pa
 
     clauses = np.array([row["clauses"] for row in rows], dtype=float)
     panels = [
-        ("build s", [row["build"]["seconds"] for row in rows]),
+        ("build s (dashed: without segmentation)", [row["build"]["seconds"] for row in rows]),
         ("disk MB", [row["disk"]["total_mb"] for row in rows]),
         ("serving RSS MB", [row["probe"]["rss_serving_mb"] for row in rows]),
         ("open s", [row["probe"]["open_s"] for row in rows]),
     ]
     figure, axes = plt.subplots(1, 5, figsize=(20, 4))
+    axes[0].plot(clauses / 1000, [row["build"]["seconds"] - row["build"]["stages_s"].get("segment", 0.0)
+                                  for row in rows], "x--", alpha=0.7)
     for axis, (label, values) in zip(axes, panels, strict=False):
         axis.plot(clauses / 1000, values, "o-")
         axis.set_xlabel("clauses (thousands)")
@@ -254,7 +264,7 @@ def plot(rows: Sequence[dict[str, Any]], extrapolation: dict[str, Any], path: Pa
     axes[4].legend(fontsize=7)
     axes[4].grid(alpha=0.3)
     at = extrapolation["at_target"]
-    figure.suptitle(f"lexvn cost curve (VLC ×{', ×'.join(str(r['factor']) for r in rows)}); at 10M clauses: "
+    figure.suptitle(f"lexvn cost curve: {', '.join(_label(r) for r in rows)}; at 10M clauses: "
                     f"{at['disk_gb']} GB on disk, {at['rss_serving_gb']} GB serving RSS in one index")
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -262,12 +272,28 @@ def plot(rows: Sequence[dict[str, Any]], extrapolation: dict[str, Any], path: Pa
     plt.close(figure)
 
 
+def _built_row(name: str, index_dir: Path, queries_file: Path, queries: int) -> dict[str, Any]:
+    """A row for an index built elsewhere: build figures from its manifest, disk and probe measured now."""
+    from indexer import manifest as mf
+
+    manifest = mf.read_manifest(mf.version_dir(Path(index_dir)))
+    build = {"seconds": round(manifest.timings.get("total", 0.0), 1), "counts": manifest.counts,
+             "stages_s": {key: round(value, 1) for key, value in manifest.timings.items()},
+             "faiss": (manifest.model or {}).get("faiss"), "peak_rss": {"process_mb": 0.0, "largest_child_mb": 0.0},
+             "measured": f"by its own build of {manifest.built_at} (manifest timings; peak memory not recorded)"}
+    probe = _run_child("child_probe", str(index_dir), str(queries_file), queries)
+    return {"factor": name, "laws": manifest.counts.get("documents"), "files": manifest.counts.get("documents"),
+            "load_average": os.getloadavg(), "clauses": manifest.counts["clauses"], "build": build,
+            "disk": _disk(Path(index_dir)), "probe": probe}
+
+
 def bench_scale(vlc_dir: Path = VLC_DIR, work_dir: Path = WORK_DIR / "bench" / "scale",
                 out_dir: Path | None = None, factors: Sequence[int] = FACTORS, laws: int | None = None,
                 queries_file: Path = VLC_TITLE_QUERIES, queries: int = QUERIES, model: str | None = None,
-                keep: bool = False) -> dict[str, Any]:
-    """The cost curve (module docstring); `laws` limits the corpus to the first laws (a quick run). Writes
-    `cost_curve.md` / `.png` / `.json` under `out_dir` when given."""
+                keep: bool = False, built: Sequence[tuple[str, Path]] = ()) -> dict[str, Any]:
+    """The cost curve (module docstring); `laws` limits the corpus to the first laws (a quick run);
+    `built` adds (name, index directory) rows for indexes already built (e.g. the full VLC when `laws`
+    is a subset), probed the same way. Writes `cost_curve.md` / `.png` / `.json` under `out_dir` when given."""
     vlc_dir, work_dir = Path(vlc_dir), Path(work_dir)
     rows: list[dict[str, Any]] = []
     for factor in factors:
@@ -282,16 +308,24 @@ def bench_scale(vlc_dir: Path = VLC_DIR, work_dir: Path = WORK_DIR / "bench" / "
             shutil.rmtree(index, ignore_errors=True)
             shutil.rmtree(corpus, ignore_errors=True)
         print(f"[scale] ×{factor}: {json.dumps(rows[-1], ensure_ascii=False)}", file=sys.stderr, flush=True)
+    for name, index in built:
+        rows.append(_built_row(name, Path(index), queries_file, queries))
+        print(f"[scale] {name}: {json.dumps(rows[-1], ensure_ascii=False)}", file=sys.stderr, flush=True)
+    rows.sort(key=lambda row: row["clauses"])
     extrapolation = extrapolate(rows)
     result = {"corpus": str(vlc_dir), "laws": laws or "all", "rows": rows, "extrapolation": extrapolation,
               "markdown": _table(rows) + "\n\n" + _machines_table(extrapolation)}
     if out_dir is not None:
-        out_dir = Path(out_dir)
-        plot(rows, extrapolation, out_dir / "cost_curve.png")
-        (out_dir / "cost_curve.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
-        (out_dir / "cost_curve.md").write_text(report_markdown(result))
-        result["png"] = str(out_dir / "cost_curve.png")
+        write_reports(result, Path(out_dir))
     return result
+
+
+def write_reports(result: dict[str, Any], out_dir: Path) -> None:
+    """cost_curve.png / .json / .md under `out_dir` (also to re-render a stored cost_curve.json)."""
+    plot(result["rows"], result["extrapolation"], out_dir / "cost_curve.png")
+    result["png"] = str(out_dir / "cost_curve.png")
+    (out_dir / "cost_curve.json").write_text(json.dumps(result, ensure_ascii=False, indent=2))
+    (out_dir / "cost_curve.md").write_text(report_markdown(result))
 
 
 def report_markdown(result: dict[str, Any]) -> str:
@@ -299,7 +333,7 @@ def report_markdown(result: dict[str, Any]) -> str:
     fits = result["extrapolation"]["fits"]
     lines = [
         "# lexvn cost curve", "",
-        f"Corpus: {result['corpus']} ({result['laws']} laws) at ×{', ×'.join(str(r['factor']) for r in result['rows'])}; "
+        f"Corpus: {result['corpus']} ({result['laws']} laws) as {', '.join(_label(r) for r in result['rows'])}; "
         "each build from nothing in its own process, each index opened and queried in a fresh process "
         f"({result['rows'][0]['probe']['queries']} title queries per mode, interleaved). ![cost curve](cost_curve.png)",
         "", _table(result["rows"]), "",
