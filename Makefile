@@ -58,8 +58,10 @@ test: setup browser
 test-slow: setup
 	$(BIN)/python -m pytest -q -m slow tests
 
+# SCALE_LAWS=26 draws the cost curve on the first 26 laws (x1, x2, x4) plus the full VLC index, instead of
+# three builds of up to four copies of all 208 laws (hours on 2 cores).
 bench: bench-setup
-	$(BIN)/python -m eval.bench --vlc $(VLC) --out eval/reports/bench
+	$(BIN)/python -m eval.bench --vlc $(VLC) --out eval/reports/bench $(if $(SCALE_LAWS),--scale-laws $(SCALE_LAWS))
 
 # The VLC index's dense side uses lexvn-static-vi: MiniLM over its ~122k clauses takes hours on 2 cores
 # (measured ~13-57 clauses/s here), the static model about a minute.
