@@ -162,7 +162,7 @@ INGEST_MODULES = ("textmap.py", "normalise.py", "model.py", "kinds.py", "citatio
                   "clean.py", "repair.py", "metadata.py", "references.py", "parse.py", "pipeline.py")
 # The index-side modules: they shape terms and vectors, which carry stamps of their own (terms_stamp, the
 # model fingerprint), not the documents.
-INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "manifest.py", "segment.py")
+INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "manifest.py", "segment.py", "static_encoder.py")
 
 
 def pipeline_fingerprint(root: Path | None = None) -> str:
