@@ -7,6 +7,7 @@ does not export. `tests/indexer/test_bm25_adapter.py` fails if bm25s changes it.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import numpy as np
@@ -17,8 +18,36 @@ import numpy as np
 BM25_PARAMS = {"k1": 1.2, "b": 0.75, "method": "atire", "idf_method": "robertson"}
 
 
+# What bm25s imports at its own import only for options lexvn never selects: numba for its numba retrieval
+# backend (lexvn scores with `get_scores_from_ids`, numpy), scipy for `csc_backend="scipy"` (lexvn keeps
+# the default numpy one). Together they are most of the cost of `import bm25s` (see `make bench`'s
+# cold-start section), which a one-off bm25 search would otherwise pay.
+BM25S_OPTIONAL = ("numba", "scipy")
+
+
+def import_bm25s() -> Any:
+    """bm25s, imported with numba and scipy hidden from it when they are not loaded yet.
+
+    A None entry in `sys.modules` makes bm25s take a package as absent (its NUMBA_AVAILABLE and
+    SCIPY_AVAILABLE flags); the entries are removed right after, so ranx, scikit-learn and lexvn's own
+    builds still import numba and scipy as usual. `tests/indexer/test_bm25_adapter.py` checks both.
+    """
+    if "bm25s" in sys.modules:
+        return sys.modules["bm25s"]
+    hidden = [name for name in BM25S_OPTIONAL if name not in sys.modules]
+    sys.modules.update(dict.fromkeys(hidden))
+    try:
+        import bm25s
+    finally:
+        for name in hidden:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
+    return bm25s
+
+
 def idf_array(document_frequencies: np.ndarray, n_docs: int) -> np.ndarray:
     """bm25s's idf (BM25_PARAMS' method) of every term, float32, from per-term document frequencies."""
+    import_bm25s()
     from bm25s.scoring import _build_idf_array, _select_idf_scorer
 
     return _build_idf_array({i: int(df) for i, df in enumerate(document_frequencies)}, n_docs,
@@ -31,8 +60,7 @@ def bm25_from_counts(counts: Any, vocab: list[str]) -> Any:
     Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
     vectorised over all (clause, term) pairs instead of a Python loop per clause.
     """
-    import bm25s
-
+    bm25s = import_bm25s()
     k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
     counts = counts.tocsr()
     n_docs = counts.shape[0]
@@ -60,8 +88,7 @@ def bm25_from_counts(counts: Any, vocab: list[str]) -> Any:
 
 
 def build_bm25(terms: list[list[str]], progress: bool = False) -> Any:
-    import bm25s
-
+    bm25s = import_bm25s()
     retriever = bm25s.BM25(**BM25_PARAMS)
     retriever.index(terms, show_progress=progress)
     return retriever

@@ -18,9 +18,11 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any
 
 # Term patterns, applied to lower-cased normalised text. Rules as data: (name, pattern).
 SYLLABLE = re.compile(r"[^\W_]+")
@@ -88,10 +90,72 @@ def lexical_terms(text: str, words: Sequence[str] | None) -> list[str]:
     return terms
 
 
-def _segment_one(text: str) -> list[str]:
-    from underthesea import word_tokenize
+# underthesea's package __init__ imports every optional pipeline it has, whether or not it is used:
+# translation alone pulls in transformers and torch (21 of the 24 s `import underthesea` took in a cold
+# `lexvn search` on this busy 2-core machine). lexvn needs word segmentation only.
+UNDERTHESEA_OPTIONAL = (
+    "underthesea.pipeline.classification", "underthesea.pipeline.sentiment", "underthesea.pipeline.lang_detect",
+    "underthesea.pipeline.dependency_parse", "underthesea.pipeline.translate", "underthesea.agent",
+    "underthesea.address",
+)
 
-    return word_tokenize(text)
+
+def import_underthesea() -> Any:
+    """underthesea without its optional pipelines (`underthesea.translate` and the like are None).
+
+    A None entry in `sys.modules` makes an import fail as "not installed", which underthesea's own
+    `get_optional_import` answers with None; the entries are removed right after, so a later explicit
+    `import underthesea.pipeline.translate` still works.
+    """
+    if "underthesea" not in sys.modules:
+        blocked = [name for name in UNDERTHESEA_OPTIONAL if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(blocked))
+        try:
+            import underthesea  # noqa: F401
+        finally:
+            for name in blocked:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]
+        _preload_word_model()
+    return sys.modules["underthesea"]
+
+
+WORD_MODEL_FILES = ("models.bin", "features.bin", "dictionary.bin")
+
+
+def _preload_word_model() -> None:
+    """Load underthesea's word-segmentation model the way its `FastCRFSequenceTagger.load` does, but read
+    its two pickles with the C unpickler: joblib's unpickler is pure Python, and the dictionary (72k words)
+    took 3 of the 9 s of a profiled cold `lexvn search`. Anything unexpected (another underthesea layout)
+    leaves the model to underthesea's own lazy loading; `tests/indexer/test_segment.py` compares the two."""
+    import pickle
+
+    try:
+        from underthesea.models.fast_crf_sequence_tagger import FastCRFSequenceTagger
+        from underthesea.pipeline import word_tokenize as module
+        from underthesea_core import CRFFeaturizer, CRFTagger
+
+        if getattr(module, "word_tokenize_model", "missing") is not None:
+            return  # loaded already, or a layout this function does not know
+        directories = sorted((Path(module.__file__).parent / "models").glob("ws_crf_*"))
+        if len(directories) != 1 or not all((directories[0] / name).is_file() for name in WORD_MODEL_FILES):
+            return
+        base = directories[0]
+        tagger = FastCRFSequenceTagger()
+        estimator = CRFTagger()
+        estimator.load(str(base / "models.bin"))
+        with open(base / "features.bin", "rb") as handle:
+            features = pickle.load(handle)
+        with open(base / "dictionary.bin", "rb") as handle:
+            dictionary = pickle.load(handle)
+        tagger.featurizer, tagger.estimator = CRFFeaturizer(features, dictionary), estimator
+        module.word_tokenize_model = tagger
+    except (ImportError, AttributeError, OSError, pickle.UnpicklingError, TypeError, ValueError):
+        return
+
+
+def _segment_one(text: str) -> list[str]:
+    return import_underthesea().word_tokenize(text)
 
 
 def _segment_chunk(texts: list[str]) -> list[list[str]]:

@@ -34,8 +34,9 @@ class LexicalRetriever:
     """BM25 over clause bodies plus a down-weighted BM25 over their heading chains."""
 
     def __init__(self, directory: Path, head_weight: float) -> None:
-        import bm25s
+        from indexer.bm25 import import_bm25s
 
+        bm25s = import_bm25s()
         self.body = bm25s.BM25.load(str(directory / BODY_DIR), mmap=True)
         self.head = bm25s.BM25.load(str(directory / HEAD_DIR), mmap=True)
         self.head_weight = head_weight
@@ -146,13 +147,28 @@ def skeleton_term(term: str) -> str:
 
 
 class DenseRetriever:
-    """FAISS inner-product search with query vectors from the model the index was built with."""
+    """FAISS inner-product search with query vectors from the model the index was built with.
+
+    The FAISS file is read on first use, so a searcher that only answers bm25 or phrase queries (a one-off
+    `lexvn search --mode bm25`) never imports faiss or reads the vectors.
+    """
 
     def __init__(self, directory: Path, model: dict[str, Any]) -> None:
-        self.index = load_faiss(directory / FAISS_FILE)
+        self.path = directory / FAISS_FILE
+        if not self.path.is_file():
+            raise FileNotFoundError(f"dense index {self.path} is missing; rebuild the index with `lexvn index`")
+        self.model = model
         self.encoder = Encoder(model["name"])
-        if model.get("dimension") and int(model["dimension"]) != self.index.d:
-            raise ValueError(f"dense index dimension {self.index.d} differs from the manifest's {model['dimension']}")
+        self._index: Any = None
+
+    @property
+    def index(self) -> Any:
+        if self._index is None:
+            index = load_faiss(self.path)
+            if self.model.get("dimension") and int(self.model["dimension"]) != index.d:
+                raise ValueError(f"dense index dimension {index.d} differs from the manifest's {self.model['dimension']}")
+            self._index = index
+        return self._index
 
     def vectors(self, positions: np.ndarray) -> np.ndarray:
         """Stored vectors of these clause positions (L2-normalised rows)."""

@@ -45,3 +45,27 @@ def test_bm25_from_counts_equals_bm25s_index(seed_index: Path) -> None:
             assert np.array_equal(expected, got), term
 
 
+
+
+def test_bm25s_is_imported_without_numba_and_scipy_which_stay_importable() -> None:
+    """A searcher pays for neither numba nor scipy (bm25s needs them only for options lexvn never selects)."""
+    import json
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    code = (
+        "import json, sys\n"
+        "from indexer.bm25 import build_bm25, import_bm25s\n"
+        "bm25s = import_bm25s()\n"
+        "loaded = [name for name in ('numba', 'scipy') if name in sys.modules]\n"
+        "index = build_bm25([['ngân', 'sách'], ['pháp', 'luật'], ['ngân', 'hàng', 'ngân'], ['đất'], ['thuế'], ['phí']])\n"
+        "scores = index.get_scores_from_ids(index.get_tokens_ids(['ngân'])).tolist()\n"
+        "import numba, scipy.sparse\n"
+        "print(json.dumps([loaded, scores, bm25s.NUMBA_AVAILABLE]))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded, scores, numba_seen = json.loads(out.stdout.strip().splitlines()[-1])
+    assert loaded == [] and numba_seen is False
+    assert scores[0] > 0 and scores[1] == 0 and scores[2] > scores[0]

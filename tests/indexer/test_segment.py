@@ -81,3 +81,42 @@ def test_cache_keeps_only_used_entries(tmp_path):
     cache.segment_many(["pháp luật"])
     cache.save(tmp_path / CACHE_FILE)
     assert "stale" not in SegmentCache.load(tmp_path / CACHE_FILE).entries
+
+
+SEGMENT_SAMPLE = [
+    "Bảo đảm chi cho công tác xây dựng pháp luật không thấp hơn 0,5% tổng chi ngân sách hàng năm",
+    "Doanh nghiệp nhà nước là doanh nghiệp do Nhà nước nắm giữ trên 50% vốn điều lệ",
+    "Người lao động có quyền đơn phương chấm dứt hợp đồng lao động",
+    "Kiểm tra hàng hoá trước khi giao hàng",
+]
+
+
+def _run(code: str) -> str:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip().splitlines()[-1]
+
+
+def test_lexvn_segmenter_loads_no_optional_underthesea_pipeline_and_segments_as_underthesea_does():
+    import json
+
+    theirs = _run(f"import json\nfrom underthesea import word_tokenize\n"
+                  f"print(json.dumps([word_tokenize(t) for t in {SEGMENT_SAMPLE!r}]))")
+    ours = _run("import json, sys\nfrom indexer.segment import segment_texts\n"
+                f"words = segment_texts({SEGMENT_SAMPLE!r}, workers=1)\n"
+                "print(json.dumps([words, [m for m in ('torch', 'transformers', 'sklearn') if m in sys.modules]]))")
+    words, heavy = json.loads(ours)
+    assert words == json.loads(theirs)
+    assert heavy == []
+
+
+def test_optional_underthesea_pipelines_stay_importable_after_lexvn_loaded_it():
+    from indexer.segment import UNDERTHESEA_OPTIONAL
+
+    out = _run("import importlib, sys\nfrom indexer.segment import import_underthesea\nimport_underthesea()\n"
+               f"print(all(sys.modules.get(name, 1) is not None for name in {UNDERTHESEA_OPTIONAL!r}))")
+    assert out == "True"
