@@ -189,6 +189,56 @@ def title_queries_command(
     typer.echo(f"{len(queries)} title queries written to {out}")
 
 
+def crosscheck_eval_command(
+    index: Annotated[Path | None, typer.Option("--index", help="an index of corpus/ (default: built in a temporary folder)")] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="the seed corpus (default corpus/)")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="grid-search the cross-language settings on the calibration half")] = False,
+    write: Annotated[bool, typer.Option("--write", help="with --calibrate: store them in search/data/align_calibration.json")] = False,
+    half: Annotated[str, typer.Option("--half", help="report, calibration or all")] = "report",
+    as_json: Annotated[bool, typer.Option("--json", help="the figures as JSON")] = False,
+) -> None:
+    """Alignment precision / recall on the labelled seed pairs (eval/alignment/), optionally calibrating the
+    cross-language thresholds on the calibration half first."""
+    import json
+
+    from eval import alignment_gold
+    from eval.paths import CORPUS_DIR
+    from indexer.build import ensure_index
+    from search import Searcher
+
+    if half not in ("report", "calibration", "all"):
+        raise typer.BadParameter("choose report, calibration or all", param_hint="--half")
+    with tempfile.TemporaryDirectory(prefix="lexvn-align-") as scratch:
+        index = index or Path(scratch) / "index"
+        ensure_index(corpus or CORPUS_DIR, index, dense=True, progress=False, log=lambda line: typer.echo(line, err=True))
+        searcher = Searcher.open(index)
+        output: dict = {}
+        if calibrate:
+            found = alignment_gold.calibrated_settings(searcher)
+            output["calibration"] = {key: value["best"] for key, value in found.items()}
+            if write:
+                alignment_gold.write_calibration(found)
+                alignment_gold.calibration_changed()
+        output["alignment"] = alignment_gold.evaluate(searcher, None if half == "all" else half)
+    if as_json:
+        typer.echo(json.dumps(output, ensure_ascii=False, indent=1))
+        return
+    for key, best in output.get("calibration", {}).items():
+        typer.echo(f"calibrated {key}: threshold {best['threshold']}, margin {best['margin']}, top_k {best['top_k']}, "
+                   f"dense weight {best['dense_weight']} (calibration half: P {best['precision']:.3f}, R {best['recall']:.3f})"
+                   + (" — written" if write else ""))
+    result = output["alignment"]
+    typer.echo(f"alignment on the {result['half']} half: gold pairs, found, precision, recall, F1; plan-only and "
+               "omitted clauses left unaligned")
+    for name, scores in [*result["plans"].items(), ("total", result["total"])]:
+        typer.echo(f"  {name:<22} {scores['gold_pairs']:>3} {scores['found_pairs']:>3}  P {scores['precision']:.3f}  "
+                   f"R {scores['recall']:.3f}  F1 {scores['f1']:.3f}  plan-only {scores['plan_only_unaligned']}/"
+                   f"{scores['plan_only']}  omitted {scores['omitted_unaligned']}/{scores['omitted']}")
+    if result["unresolved"]:
+        typer.echo(f"  anchors not found: {', '.join(result['unresolved'])}")
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.command("title-queries")(title_queries_command)
+    app.command("crosscheck-eval")(crosscheck_eval_command)
