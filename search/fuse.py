@@ -41,8 +41,20 @@ class FusionWeights:
 
 
 DEFAULT_WEIGHTS = FusionWeights()
-# Weights per kind of query (search.query.KINDS); a kind not listed uses DEFAULT_WEIGHTS.
-KIND_WEIGHTS: dict[str, FusionWeights] = {}
+# Weights per kind of query (search.query.KINDS); a kind not listed uses DEFAULT_WEIGHTS. Chosen on the dev
+# halves with eval/training/tune_fusion.py (recall@10 and article recall@10 as defined, pooled by judgements):
+# - question: the static encoder knows titles, not questions, and its ranking disagrees with BM25's on them:
+#   Vietnamese questions recall@10 / article recall@10 0.462 / 0.675 at dense 1.0, 0.556 / 0.701 at 0.25,
+#   0.556 / 0.684 at 0 (BM25 alone 0.521 / 0.650);
+# - crosslingual (an English query, translated into Vietnamese): pooled over the English questions and the
+#   English seed queries' dev halves, 0.476 / 0.619 at dense 1.0 and trust 0.8, 0.556 / 0.683 at dense 0.25,
+#   0.619 / 0.746 at dense 0.25 and trust 3 (three Vietnamese clauses for each English one: the seed
+#   English queries' answers are in the Vietnamese plans; hybrid then equals BM25 there, 0.81);
+# - keywords, phrase, docref (titles, the seed set): the defaults are best (seed set 0.976 / 0.951, MRR 0.75).
+KIND_WEIGHTS: dict[str, FusionWeights] = {
+    "question": FusionWeights(dense=0.25),
+    "crosslingual": FusionWeights(dense=0.25, translated_trust=3.0),
+}
 
 
 def weights_for(kind: str) -> FusionWeights:
