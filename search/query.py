@@ -260,7 +260,9 @@ def analyse(query: str, lexicon: Lexicon, corpus_languages: frozenset[str] = fro
         answer_type=answer, terms=terms, expansions=tuple(expansions), translations=tuple(translations),
         target_language=target if translations else "", groups=tuple(groups),
         translated_groups=tuple(translated_groups) if translations else (),
-        dense_text=kept_text or normalised,
+        # the encoder sees the query as typed (passages are encoded from their cleaned, not normalised, text:
+        # "QPPL" stays "QPPL"), less its question words when it has some
+        dense_text=(kept_text if drop else text) or text,
         translated_text=" ".join(e.targets[0] for e in translations),
     )
 
