@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
-from indexer.normalise import normalise
+from indexer.normalise import DOC_NUMBER, normalise
 from indexer.segment import VIETNAMESE_LETTERS, detect_language, query_terms, segment_query
 from search.lexicon import WORD, Lexicon, PhraseTable, question_form, words_of
 
@@ -173,7 +173,8 @@ def query_kind(text: str, phrases: tuple[str, ...], question: bool, crosslingual
     return "question" if question else "keywords"
 
 
-DOC_NUMBER_IN_QUERY = re.compile(r"\d+(?:/\d+)*[-/][^\W\d_]{1,10}(?:[-/][\wĐđ]+)*", re.I)
+# A document number in the (normalised) query: the normaliser's own definition, which keeps them whole.
+DOC_NUMBER_IN_QUERY = re.compile(rf"(?<![\w./,-]){DOC_NUMBER}(?![\w])")
 
 
 class Readings(Protocol):
@@ -256,7 +257,7 @@ def analyse(query: str, lexicon: Lexicon, corpus_languages: frozenset[str] = fro
     crosslingual = language == "en" and target == "vi" and bool(translations)
     return QueryPlan(
         raw=query, text=text, phrases=phrases, language=language, normalised=normalised, unmarked=unmarked,
-        kind=query_kind(text, phrases, question, crosslingual), dropped=tuple(words[i] for i in sorted(drop)),
+        kind=query_kind(normalised, phrases, question, crosslingual), dropped=tuple(words[i] for i in sorted(drop)),
         answer_type=answer, terms=terms, expansions=tuple(expansions), translations=tuple(translations),
         target_language=target if translations else "", groups=tuple(groups),
         translated_groups=tuple(translated_groups) if translations else (),
