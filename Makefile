@@ -78,6 +78,12 @@ bench: bench-setup
 eval: setup
 	$(BIN)/lexvn eval ../shared/eval/seed_queries.jsonl --corpus corpus --index .lexvn/seed-index --mode all --report eval/reports/latest/seed
 	$(BIN)/lexvn eval ../shared/eval/vlc_title_queries.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc
+	# The question sets (eval/questions/): dev halves (tuned on) and test halves (reported, never tuned on).
+	for half in dev test; do \
+	  $(BIN)/lexvn eval eval/questions/seed_crosslingual.$$half.jsonl --corpus corpus --index .lexvn/seed-index --mode all --report eval/reports/latest/seed_crosslingual.$$half && \
+	  $(BIN)/lexvn eval eval/questions/vlc_vi.$$half.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc_vi.$$half && \
+	  $(BIN)/lexvn eval eval/questions/vlc_en.$$half.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc_en.$$half || exit 1; \
+	done
 
 # The import contract (pyproject's [tool.importlinter]: layers point one way) and ruff.
 lint: setup

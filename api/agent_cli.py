@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from api.serve_cli import DEFAULT_INDEX, ensure_index
+from api.serve_cli import DEFAULT_INDEX, prepare_index
 
 
 def _chat_model(enabled: bool) -> Any:
@@ -43,7 +43,7 @@ def mcp_command(
 
     # stdout is the protocol channel: whatever opening the index prints goes to stderr.
     with contextlib.redirect_stdout(sys.stderr):
-        ensure_index(index, corpus)
+        prepare_index(index, corpus)
         library = Library(index)
         server = build_server(library, llm=_chat_model(True), public_url=public_url)
     if list_tools:

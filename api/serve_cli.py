@@ -17,7 +17,7 @@ from api.limits import Limits
 DEFAULT_INDEX = Path(".lexvn/index")
 
 
-def ensure_index(index_dir: Path, corpus_dir: Path | None) -> None:
+def prepare_index(index_dir: Path, corpus_dir: Path | None) -> None:
     """Build the index from `corpus_dir` when it is missing, stale or damaged; without a corpus it must
     exist and be whole (every file at its recorded size)."""
     if corpus_dir is None:
@@ -71,7 +71,7 @@ def serve(
         ChatModel.from_environment()
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
-    ensure_index(index, corpus)
+    prepare_index(index, corpus)
     os.environ[ENV_INDEX] = str(index.resolve())
     limits = Limits(max_body_bytes=max_body_bytes, crosscheck_concurrency=crosscheck_concurrency,
                     crosscheck_seconds=crosscheck_seconds, reload_seconds=reload_seconds)

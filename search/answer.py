@@ -77,7 +77,7 @@ from search.resources import DATA_DIR
 # laws leave to decrees answered; 16 of 18 answerable ones answered, each with the value asked; v16, v17
 # refused (retrieval missed the clause; the VAT rates' clause covers the words far apart).
 MIN_COVERAGE = 0.75
-CANDIDATES = 10  # clauses of the ranking that are considered
+CANDIDATES = 20  # clauses of each ranking that are considered (10 left a plan repeating the value at rank 11)
 MAX_EVIDENCE = 3  # clauses cited in an extractive answer (the best one and those stating the same value)
 MAX_PROMPT_CLAUSES = 5
 MAX_PROMPT_CLAUSE_CHARS = 2500

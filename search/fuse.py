@@ -29,9 +29,10 @@ class FusionWeights:
     # ranking: it judges only clauses of that language, see weighted_rrf's `blind`)
     translated: float = 1.0
     # With a translation over a corpus of both languages, each language's clauses are fused by the signals
-    # that judge that language, then interleaved: the translated side's n-th clause stands at n / this
-    # (tuned on the dev halves: eval/training/tune_fusion.py).
-    translated_trust: float = 0.8
+    # that judge that language, then interleaved: the translated side's n-th clause stands at n / this.
+    # On the seed set (dev): 0.5 → hybrid recall@10 0.977, MRR@10 0.950; 0.65 → 0.977 / 0.944; 0.8 → 0.977 /
+    # 0.944; the seed cross-language dev half 0.879 at each.
+    translated_trust: float = 0.5
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes
     extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
@@ -41,8 +42,20 @@ class FusionWeights:
 
 
 DEFAULT_WEIGHTS = FusionWeights()
-# Weights per kind of query (search.query.KINDS); a kind not listed uses DEFAULT_WEIGHTS.
-KIND_WEIGHTS: dict[str, FusionWeights] = {}
+# Weights per kind of query (search.query.KINDS); a kind not listed uses DEFAULT_WEIGHTS. Chosen on the dev
+# halves with eval/training/tune_fusion.py (recall@10 and article recall@10 as defined, pooled by judgements):
+# - question: the static encoder knows titles, not questions, and its ranking disagrees with BM25's on them:
+#   Vietnamese questions recall@10 / article recall@10 0.462 / 0.675 at dense 1.0, 0.556 / 0.701 at 0.25,
+#   0.556 / 0.684 at 0 (BM25 alone 0.521 / 0.650);
+# - crosslingual (an English query, translated into Vietnamese): pooled over the English questions and the
+#   English seed queries' dev halves, 0.476 / 0.619 at dense 1.0 and trust 0.8, 0.556 / 0.683 at dense 0.25,
+#   0.619 / 0.746 at dense 0.25 and trust 3 (three Vietnamese clauses for each English one: the seed
+#   English queries' answers are in the Vietnamese plans; hybrid then equals BM25 there, 0.81);
+# - keywords, phrase, docref (titles, the seed set): the defaults are best (seed set 0.976 / 0.951, MRR 0.75).
+KIND_WEIGHTS: dict[str, FusionWeights] = {
+    "question": FusionWeights(dense=0.25),
+    "crosslingual": FusionWeights(dense=0.25, translated_trust=3.0),
+}
 
 
 def weights_for(kind: str) -> FusionWeights:
@@ -81,14 +94,16 @@ def weighted_rrf(rankings: dict[str, np.ndarray], weights: dict[str, float], rrf
 
 def merge_sides(sides: list[tuple[list[tuple[int, float]], float]]) -> list[tuple[int, float]]:
     """Rankings of disjoint sets of clauses (one per language) interleaved by rank: a side's n-th clause
-    stands at n / factor, so with factors 1 and 0.5 the second side gets one place in three. Fused
+    stands at n / factor, so with factors 1 and 0.5 the second side gets one place in three; the first
+    side's best clause (the query's own language) always leads. Fused
     scores of two sides are not comparable (a side judged by one signal decays slower than one whose
     two signals disagree: measured, the translated side never reached the top 10 when merged by
     normalised score). `sides`: (fused ranking, factor); the merged score is 1 / position."""
-    keyed = [(rank / factor, side, position) for side, (ranking, factor) in enumerate(sides) if factor > 0
+    keyed = [(0.0 if side == 0 and rank == 1 else rank / factor, side, position)
+             for side, (ranking, factor) in enumerate(sides) if factor > 0
              for rank, (position, _score) in enumerate(ranking, start=1)]
     keyed.sort()
-    return [(position, 1.0 / key) for key, _side, position in keyed]
+    return [(position, 1.0 / (1.0 + key)) for key, _side, position in keyed]
 
 
 def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: float,

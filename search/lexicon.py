@@ -25,6 +25,7 @@ GLOSSARY_DIR = DATA_DIR / "glossary"
 THESAURUS_VI = DATA_DIR / "thesaurus_vi.tsv"
 THESAURUS_EN = DATA_DIR / "thesaurus_en.tsv"
 QUESTION_FORMS = DATA_DIR / "question_forms.tsv"
+ANSWER_TYPES = DATA_DIR / "answer_types.tsv"
 ENV_SYNONYMS = "LEXVN_SYNONYMS"  # a user's synonym file, Elasticsearch/Solr format (see load_user_synonyms)
 MAX_PHRASE_WORDS = 8
 
@@ -194,6 +195,12 @@ def load_question_forms(path: Path = QUESTION_FORMS) -> dict[str, PhraseTable]:
     return tables
 
 
+def load_answer_types(path: Path = ANSWER_TYPES) -> dict[str, tuple[Target, ...]]:
+    """Answer type → what a clause giving that kind of answer says (`data/answer_types.tsv`)."""
+    return {row[0]: tuple(Target(phrase, float(row[2]), path.name) for phrase in _alternatives(row[1]))
+            for row in _rows(path)}
+
+
 def question_form(target: Target) -> QuestionForm:
     action, _, answer = target.text.partition(":")
     return QuestionForm(action, answer)
@@ -206,6 +213,7 @@ class Lexicon:
     glossary: Glossary
     thesaurus: dict[str, PhraseTable]  # language → everyday → statutory
     questions: dict[str, PhraseTable]  # language → question words and particles
+    answers: dict[str, tuple[Target, ...]]  # answer type → what an answering clause says (Vietnamese)
     user: PhraseTable | None  # the user's synonym file, when $LEXVN_SYNONYMS names one
 
 
@@ -216,4 +224,4 @@ def load_lexicon(user_synonyms: str | None = None) -> Lexicon:
     thesaurus = {"vi": load_thesaurus(THESAURUS_VI, "vi")}
     if THESAURUS_EN.is_file():
         thesaurus["en"] = load_thesaurus(THESAURUS_EN, "en")
-    return Lexicon(Glossary.load(), thesaurus, load_question_forms(), user)
+    return Lexicon(Glossary.load(), thesaurus, load_question_forms(), load_answer_types(), user)

@@ -14,9 +14,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import schemas
 from api.deps import LibraryDep
-from api.routers.search import searcher_filters
+from api.routers.search import FiltersDep, searcher_filters
 from api.schemas import (
     FACET_DEPTH,
     MAX_QUERY_CHARS,
@@ -75,19 +74,10 @@ def count(items: list[dict[str, str | None]], filters: SearchFilters) -> dict[st
 @router.get("/facets", response_model=FacetsResponse, summary="Counts by document type, issuer and year")
 def get_facets(
     library: LibraryDep,
+    filters: FiltersDep,
     query: Annotated[str | None, Query(max_length=MAX_QUERY_CHARS, description="count this query's results")] = None,
     mode: SearchMode = "hybrid",
-    doc: Annotated[list[str] | None, Query(max_length=50, description="only these doc_ids")] = None,
-    doc_type: Annotated[str | None, Query(max_length=100)] = None,
-    language: schemas.Language | None = None,
-    issuer: Annotated[str | None, Query(max_length=200)] = None,
-    number: Annotated[str | None, Query(max_length=100)] = None,
-    year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
-    year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
-    kind: Annotated[str | None, Query(max_length=30)] = None,
 ) -> FacetsResponse:
-    filters = SearchFilters(doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, number=number,
-                            year_from=year_from, year_to=year_to, kind=kind)
     # The filters every count shares; the three facet dimensions are applied per count below.
     shared = filters.model_copy(update={"doc_type": None, "issuer": None, "year_from": None, "year_to": None})
     text = (query or "").strip()

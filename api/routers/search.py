@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import schemas
@@ -64,15 +64,7 @@ def run_search(request: SearchRequest, library: LibraryDep, metrics: MetricsDep)
     )
 
 
-@router.get("/search", response_model=SearchResponse, summary="Search clauses (query string)")
-def search_get(
-    library: LibraryDep,
-    metrics: MetricsDep,
-    query: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="words or a \"phrase\"")],
-    k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
-    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip (paging)")] = 0,
-    mode: SearchMode = "hybrid",
-    group: bool = False,
+def filter_parameters(
     doc: Annotated[list[str] | None, Query(max_length=50, description="only these doc_ids")] = None,
     doc_type: Annotated[str | None, Query(max_length=100)] = None,
     language: schemas.Language | None = None,
@@ -81,11 +73,26 @@ def search_get(
     year_from: Annotated[int | None, Query(ge=1800, le=2200)] = None,
     year_to: Annotated[int | None, Query(ge=1800, le=2200)] = None,
     kind: Annotated[str | None, Query(max_length=30)] = None,
+) -> SearchFilters:
+    """The result filters as query parameters, one definition for every route that filters (a dependency)."""
+    return SearchFilters(doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, number=number,
+                         year_from=year_from, year_to=year_to, kind=kind)
+
+
+FiltersDep = Annotated[SearchFilters, Depends(filter_parameters)]
+
+
+@router.get("/search", response_model=SearchResponse, summary="Search clauses (query string)")
+def search_get(
+    library: LibraryDep,
+    metrics: MetricsDep,
+    filters: FiltersDep,
+    query: Annotated[str, Query(min_length=1, max_length=MAX_QUERY_CHARS, description="words or a \"phrase\"")],
+    k: Annotated[int, Query(ge=1, le=MAX_K)] = 10,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="results to skip (paging)")] = 0,
+    mode: SearchMode = "hybrid",
+    group: bool = False,
 ) -> SearchResponse:
-    filters = SearchFilters(
-        doc_ids=doc, doc_type=doc_type, language=language, issuer=issuer, number=number,
-        year_from=year_from, year_to=year_to, kind=kind,
-    )
     return run_search(SearchRequest(query=query, k=k, offset=offset, mode=mode, filters=filters, group=group),
                       library, metrics)
 

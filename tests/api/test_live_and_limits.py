@@ -210,14 +210,14 @@ def test_cross_checks_over_the_concurrency_limit_get_429_while_search_stays_fast
 
 
 def test_serve_rebuilds_a_damaged_index_with_corpus_and_names_it_without(live_index) -> None:
-    from api.serve_cli import ensure_index
+    from api.serve_cli import prepare_index
     from search import Searcher
 
     corpus, index = live_index
     (mf.version_dir(index) / "terms.npz").write_bytes(b"")
     with pytest.raises(typer.BadParameter) as refused:
-        ensure_index(index, None)
+        prepare_index(index, None)
     assert "is damaged: terms.npz is 0 bytes" in str(refused.value) and "--corpus" in str(refused.value)
-    ensure_index(index, corpus)  # `serve --corpus` rebuilds instead of dying
+    prepare_index(index, corpus)  # `serve --corpus` rebuilds instead of dying
     assert Searcher.open(index).search("ngân sách", k=1, mode="bm25")
-    ensure_index(index, None)
+    prepare_index(index, None)

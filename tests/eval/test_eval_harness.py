@@ -280,3 +280,26 @@ def test_cli_beir_folder_without_corpus_indexes_the_beir_documents(tmp_path: Pat
     rescored = json.loads((again / "summary.json").read_text(encoding="utf-8"))["modes"]["lexvn-bm25"]["means"]
     for metric in ("mrr@10", "ndcg@10", "recall@10"):
         assert rescored[metric] == pytest.approx(bm25[metric]), metric
+
+
+def test_article_recall_counts_a_hit_in_the_judged_point_and_clause_recall_does_not(searcher):
+    """Recall as defined (judgements ÷ all) beside the per-query mean, and article-level recall: a hit in
+    another point of the judged plan item (002's 6.a beside the judged 6.b) satisfies the latter only."""
+    from eval.formats import Judgement, LabelledQuery
+    from eval.units import ArticleUnits
+
+    units = ArticleUnits(searcher)
+    judged = Judgement("j1", "002_7aca7bcc376b2da4", "không thấp hơn 0,5% tổng chi ngân sách hàng năm")
+    other = Judgement("j2", "000_4c6edb8a98047afa", "not less than 0.5% of the total annual budget expenditure")
+    single = Judgement("j3", "003_9f40a26defcbfd25", "bảo đảm chi cho công tác xây dựng pháp luật không thấp hơn 0,5%")
+    assert units.judgement_unit(judged) == "002_7aca7bcc376b2da4:6"
+    sibling = searcher.get_clause("002_7aca7bcc376b2da4:6.a")
+    queries = [LabelledQuery("two", "q two", "x", [judged, other]), LabelledQuery("one", "q one", "x", [single])]
+
+    def fixed(text: str, k: int) -> list[Result]:
+        return [Result(sibling.id, sibling.doc_id, sibling.text)] if text == "q two" else []
+
+    result = evaluate_retrievers("units", queries, {"fixed": fixed}, ks=(10,), comparisons=[], units=units)
+    figures = result.modes["fixed"].means
+    assert figures["recall@10"] == 0.0 and figures["article_recall@10"] == pytest.approx(1 / 3)
+    assert figures["article_recall@10 (query mean)"] == pytest.approx(0.25)  # (1/2 + 0) / 2 queries
