@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -117,11 +118,16 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="JSON lines, one matrix per document"),
         markdown: bool = typer.Option(False, "--markdown", help="one Markdown table: clauses × documents"),
         as_csv: bool = typer.Option(False, "--csv", help="CSV, one line per (clause, document)"),
-        out: Path = typer.Option(None, "--out", help="write coverage.md and coverage.csv into this folder"),
+        out: Annotated[Path | None, typer.Option("--out", help="write coverage.md and coverage.csv into this folder")] = None,
     ) -> None:
         """The implementation matrix: every clause of the reference with its status in each document that
         implements or cites it — implemented (with the clauses), changed (which fact, both values), omitted."""
-        from search.crosscheck.conflicts import DocumentNotFound, coverage_csv, coverage_markdown, coverage_matrix
+        from search.crosscheck.conflicts import (
+            DocumentNotFound,
+            coverage_csv,
+            coverage_markdown,
+            coverage_matrix,
+        )
         from search.crosscheck.messages import document_name
 
         output = _formats(as_json, markdown, as_csv)
@@ -144,7 +150,7 @@ def register(app: typer.Typer) -> None:
                       "| name | " + " | ".join(names[p.reviewed] for p in matrix.pairs) + " |",
                       "| totals | " + " | ".join(", ".join(f"{k} {v}" for k, v in p.totals.items()) for p in matrix.pairs) + " |",
                       ""]
-            (out / "coverage.md").write_text("\n".join(header) + coverage_markdown(matrix.pairs, names) + "\n",
+            (out / "coverage.md").write_text("\n".join(header) + "\n" + coverage_markdown(matrix.pairs, names) + "\n",
                                              encoding="utf-8")
             (out / "coverage.csv").write_text(coverage_csv(matrix.pairs), encoding="utf-8")
             typer.echo(f"written: {out / 'coverage.md'}, {out / 'coverage.csv'}", err=True)
