@@ -84,6 +84,10 @@ eval: setup
 	  $(BIN)/lexvn eval eval/questions/vlc_vi.$$half.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc_vi.$$half && \
 	  $(BIN)/lexvn eval eval/questions/vlc_en.$$half.jsonl --corpus $(VLC) --index .lexvn/vlc-index --model lexvn-static-vi --mode all --report eval/reports/latest/vlc_en.$$half || exit 1; \
 	done
+	# Cross-checking: the implementation matrix of 66-NQ/TW in the seed plans, alignment on the labelled
+	# seed pairs (report half) and the judged findings on three VLC version pairs, replayed.
+	$(BIN)/lexvn coverage --against 000_4c6edb8a98047afa --index .lexvn/seed-index --out eval/reports/coverage
+	$(BIN)/lexvn crosscheck-eval --index .lexvn/seed-index --vlc $(VLC) --version-pairs --out eval/reports/crosscheck
 
 # The import contract (pyproject's [tool.importlinter]: layers point one way) and ruff.
 lint: setup

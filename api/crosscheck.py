@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,24 +65,45 @@ class DocumentSubset:
         return self.vectors.get(doc_id)
 
 
-def subset_for(searcher: Any, doc: str, against: str | None) -> DocumentSubset:
-    """The documents a check of `doc` against `against` (or against what `doc` cites) reads, with vectors."""
-    from search.crosscheck.conflicts import cited_documents
+def subset_for(searcher: Any, doc: str | None, against: str | None) -> DocumentSubset:
+    """The documents a check reads, with their clause vectors: `doc` and `against`; `doc` and what it cites
+    (no `against`); or `against` and every document citing it (no `doc`: the implementation matrix)."""
+    from search.crosscheck.conflicts import cited_documents, implementing_documents
 
-    first = searcher.get_document(doc)
-    ids = [doc, against] if against else [doc, *cited_documents(first)]
+    if doc is None:
+        ids = [against, *implementing_documents(searcher, against)]
+    else:
+        ids = [doc, against] if against else [doc, *cited_documents(searcher.get_document(doc))]
     documents = {doc_id: searcher.get_document(doc_id) for doc_id in ids}
     documents = {doc_id: document for doc_id, document in documents.items() if document is not None}
     return DocumentSubset(documents, {doc_id: searcher.clause_vectors(doc_id) for doc_id in documents})
 
 
-def _child(connection: Any, subset: DocumentSubset, doc: str, against: str | None) -> None:
-    """In the child: run the check, send back the findings as JSON-ready dicts (or the error)."""
-    try:
-        from search.crosscheck.conflicts import cross_check
+def findings_task(subset: Any, doc: str, against: str | None) -> list[dict[str, Any]]:
+    """`cross_check` of `doc` against `against`, as JSON-ready dicts."""
+    from search.crosscheck.conflicts import cross_check
 
-        findings = cross_check(subset, doc, against)
-        connection.send(("ok", [finding.to_json() for finding in findings]))
+    return [finding.to_json() for finding in cross_check(subset, doc, against)]
+
+
+def coverage_task(subset: Any, doc: str | None, against: str) -> dict[str, Any]:
+    """The implementation matrix of `against` in `doc` (or in every document citing it), as JSON."""
+    from search.crosscheck.conflicts import coverage, coverage_matrix
+
+    if doc is not None:
+        matrix = coverage(subset, doc, against)
+        return {"against": matrix.reference, "documents": [matrix.reviewed], "matrices": [matrix.to_json()]}
+    found = coverage_matrix(subset, against)
+    return {"against": found.reference, "documents": found.documents, "matrices": [p.to_json() for p in found.pairs]}
+
+
+TASKS: dict[str, Callable[..., Any]] = {"findings": findings_task, "coverage": coverage_task}
+
+
+def _child(connection: Any, subset: DocumentSubset, task: str, doc: str | None, against: str | None) -> None:
+    """In the child: run the task, send back its JSON-ready result (or the error)."""
+    try:
+        connection.send(("ok", TASKS[task](subset, doc, against)))
     except BaseException as error:  # everything goes back to the parent, which answers the request
         connection.send(("error", f"{type(error).__name__}: {error}"))
     finally:
@@ -104,25 +126,26 @@ class CrossChecker:
 
         forkserver.ensure_running()
 
-    def run(self, subset: DocumentSubset, doc: str, against: str | None) -> list[dict[str, Any]]:
+    def run(self, subset: DocumentSubset, doc: str | None, against: str | None, task: str = "findings") -> Any:
+        """`task` ("findings": `cross_check`; "coverage": the implementation matrix) in a child process."""
         if not self._slots.acquire(blocking=False):
             raise CrossCheckBusy(f"{self.concurrency} cross-check(s) are already running, the most this server "
                                  "runs at once; retry in a few seconds")
         try:
-            return self._in_child(subset, doc, against)
+            return self._in_child(subset, task, doc, against)
         finally:
             self._slots.release()
 
-    def _in_child(self, subset: DocumentSubset, doc: str, against: str | None) -> list[dict[str, Any]]:
+    def _in_child(self, subset: DocumentSubset, task: str, doc: str | None, against: str | None) -> Any:
         receiver, sender = self._context.Pipe(duplex=False)
-        process = self._context.Process(target=_child, args=(sender, subset, doc, against), daemon=True,
-                                        name=f"lexvn-crosscheck {doc}")
+        process = self._context.Process(target=_child, args=(sender, subset, task, doc, against), daemon=True,
+                                        name=f"lexvn-crosscheck {doc or against}")
         process.start()
         sender.close()  # the child holds the only writing end: its death ends our wait
         try:
             if not receiver.poll(self.seconds):
-                raise CrossCheckTimeout(f"cross-checking {doc} took longer than {self.seconds:g} s and was stopped; "
-                                        "`lexvn conflicts` runs it without a time limit")
+                raise CrossCheckTimeout(f"cross-checking {doc or against} took longer than {self.seconds:g} s and was "
+                                        "stopped; `lexvn conflicts` / `lexvn coverage` run it without a time limit")
             try:
                 status, payload = receiver.recv()
             except EOFError:

@@ -50,7 +50,7 @@ class Library:
         self.opened_at = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         self._lock = threading.Lock()
         self._references_in: dict[str, list[ReferenceOut]] | None = None
-        self._conflicts: OrderedDict[tuple[str, str | None], Any] = OrderedDict()
+        self._conflicts: OrderedDict[tuple[str | None, ...], Any] = OrderedDict()
         self.summaries = {summary.doc_id: summary for summary in self._summaries()}
         self.clause_count = sum(summary.clause_count for summary in self.summaries.values())
 
@@ -95,7 +95,7 @@ class Library:
                 self._references_in = found
         return self._references_in.get(doc_id, [])
 
-    def cached_conflicts(self, key: tuple[str, str | None], compute: Callable[[], Any]) -> Any:
+    def cached_conflicts(self, key: tuple[str | None, ...], compute: Callable[[], Any]) -> Any:
         """The cross-check of `key` from this version's cache, computed (outside the lock) when missing.
         The cache lives and dies with the version, so a reload never serves an old version's findings."""
         with self._lock:

@@ -19,7 +19,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
 from mcp.server.mcpserver import MCPServer
@@ -40,8 +40,8 @@ from api.schemas import (
     MAX_QUERY_CHARS,
     AnswerResponse,
     ClauseDetail,
-    ClauseRefOut,
     ConflictOut,
+    CoverageRowOut,
     DocumentDetail,
     DocumentList,
     DocumentMetaOut,
@@ -69,9 +69,11 @@ by clause: Phần / Chương / Mục / Điều / khoản / điểm, plan items a
 - `answer` gives a grounded answer: the clause and sentence that answer, the numbers and dates stated, the
   citation, or status "not_found" when the indexed documents do not answer. Do not answer a legal
   question from memory when `answer` says not_found.
-- `cross_check` compares two documents (a plan against the resolution it implements): changed values,
-  comparators, deadlines, dropped obligations; `coverage: true` lists the reference's clauses as
-  implemented / changed / omitted.
+- `cross_check` compares two documents (a plan against the resolution it implements, a law against its
+  previous version), in either order: the document that cites, implements or is newer than the other is the
+  one reviewed. It reports changed values, comparators, deadlines, obligations the reviewed document drops or
+  adds, each with `message_en` / `message_vi` saying which document does what; `coverage: true` lists the
+  reference's clauses as implemented / changed / omitted.
 Documents are also resources: lexvn://documents/{doc_id}.
 """
 
@@ -115,21 +117,16 @@ class DocumentInContext(DocumentDetail):
     api_url: str = Field(description="the same document from the lexvn HTTP API")
 
 
-class CoverageRowOut(BaseModel):
-    clause: ClauseRefOut = Field(description="a clause of the reference document")
-    status: Literal["implemented", "changed", "omitted"]
-    counterparts: list[ClauseRefOut] = Field(description="clauses of the checked document aligned with it")
-    findings: list[str] = Field(default_factory=list)
-
-
 class CrossCheckResult(BaseModel):
     doc: str
     against: str | None
+    reviewed: str = Field(description="the document under review (A): the one that cites, implements or is newer "
+                                      "than the other, whichever was given as `doc`")
     total: int
     by_kind: dict[str, int]
     conflicts: list[ConflictOut]
     coverage: list[CoverageRowOut] | None = Field(default=None, description="with coverage=true: every "
-                                                  "clause of the reference and its status in `doc`")
+                                                  "clause of the reference and its status in the reviewed document")
     coverage_totals: dict[str, int] | None = None
 
 
@@ -272,10 +269,12 @@ def build_server(source: Any, *, llm: Any = None, public_url: str | None = None)
         findings = [ConflictOut.model_validate(f.to_json())
                     for f in run_cross_check(current().searcher, doc_id, against_id, include_consistent=include_consistent)]
         rows = totals = None
+        reviewed = findings[0].reviewed_doc if findings else doc_id
         if coverage:
-            rows = [CoverageRowOut.model_validate(row.to_json()) for row in coverage_rows(current().searcher, doc_id, against_id)]
-            totals = dict(Counter(row.status for row in rows))
-        return CrossCheckResult(doc=doc_id, against=against_id, total=len(findings),
+            matrix = coverage_rows(current().searcher, doc_id, against_id)
+            rows = [CoverageRowOut.model_validate(row.to_json()) for row in matrix.rows]
+            totals, reviewed = matrix.totals, matrix.reviewed
+        return CrossCheckResult(doc=doc_id, against=against_id, reviewed=reviewed, total=len(findings),
                                 by_kind=dict(Counter(f.kind for f in findings)), conflicts=findings,
                                 coverage=rows, coverage_totals=totals)
 

@@ -332,14 +332,24 @@ class ClauseRefOut(BaseModel):
 
 
 class ConflictOut(BaseModel):
-    kind: str
-    source: ClauseRefOut
-    target: ClauseRefOut
+    kind: str = Field(description="value_changed, comparator_changed, deadline_changed, obligation_dropped, "
+                                  "obligation_added, modality_changed, agency_changed or consistent")
+    source: ClauseRefOut | None = Field(description="the clause of the document under review (A); null when A "
+                                                    "has no clause for it")
+    target: ClauseRefOut | None = Field(description="the clause of the reference (B); null when B has none")
     similarity: float
     confidence: float
     facts_source: list[dict[str, Any]] = Field(default_factory=list)
     facts_target: list[dict[str, Any]] = Field(default_factory=list)
     differences: list[str] = Field(default_factory=list)
+    changes: list[dict[str, Any]] = Field(default_factory=list, description="per difference: kind, the fact as the "
+                                          "reviewed document and as the reference state it (null: not stated)")
+    message_en: str = Field(default="", description="which document does what, in English")
+    message_vi: str = Field(default="", description="the same in Vietnamese")
+    reviewed_doc: str = ""
+    reference_doc: str = ""
+    counterpart: str = Field(default="aligned", description="aligned; nearest (the closest clause, not a "
+                                                            "counterpart); none")
 
     @field_validator("similarity", "confidence")
     @classmethod
@@ -350,9 +360,45 @@ class ConflictOut(BaseModel):
 class ConflictsResponse(BaseModel):
     doc: str
     against: str | None = Field(description="the document checked against; null: the documents `doc` cites")
+    reviewed: str = Field(description="the document under review (A), whichever of the two was named first")
+    references: list[str] = Field(description="the reference document(s) (B)")
     total: int
     by_kind: dict[str, int]
     conflicts: list[ConflictOut]
+
+
+class CoverageChangeOut(BaseModel):
+    kind: str
+    fact: str
+    reference_value: str
+    reviewed_value: str
+    message_en: str
+    message_vi: str
+
+
+class CoverageRowOut(BaseModel):
+    clause: ClauseRefOut = Field(description="a clause of the reference document")
+    status: Literal["implemented", "changed", "omitted"]
+    counterparts: list[ClauseRefOut] = Field(description="clauses of the reviewed document aligned with it")
+    findings: list[str] = Field(default_factory=list)
+    changes: list[CoverageChangeOut] = Field(default_factory=list, description="changed: which fact, both values")
+    nearest: ClauseRefOut | None = Field(default=None, description="omitted: the closest clause of the reviewed "
+                                                                   "document, which does not take it up")
+
+
+class CoverageOut(BaseModel):
+    reviewed: str = Field(description="the document under review (A)")
+    reference: str = Field(description="the reference (B) whose clauses are the rows")
+    basis: str = Field(description="why B is the reference: cites (A cites or implements it), older, order")
+    swapped: bool = Field(description="the reference was named first")
+    totals: dict[str, int]
+    rows: list[CoverageRowOut]
+
+
+class CoverageResponse(BaseModel):
+    against: str = Field(description="the reference document")
+    documents: list[str] = Field(description="the documents under review, one column each")
+    matrices: list[CoverageOut]
 
 
 # ---------------------------------------------------------------------------------------------- health

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -189,6 +190,98 @@ def title_queries_command(
     typer.echo(f"{len(queries)} title queries written to {out}")
 
 
+def crosscheck_eval_command(
+    index: Annotated[Path | None, typer.Option("--index", help="an index of corpus/ (default: built in a temporary folder)")] = None,
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="the seed corpus (default corpus/)")] = None,
+    calibrate: Annotated[bool, typer.Option("--calibrate", help="grid-search the cross-language settings on the calibration half")] = False,
+    write: Annotated[bool, typer.Option("--write", help="with --calibrate: store them in search/data/align_calibration.json")] = False,
+    half: Annotated[str, typer.Option("--half", help="report, calibration or all")] = "report",
+    as_json: Annotated[bool, typer.Option("--json", help="the figures as JSON")] = False,
+    version_pairs: Annotated[bool, typer.Option("--version-pairs", help="also replay the judged findings on the three "
+                                                "VLC version pairs (eval/crosscheck/): precision per pair")] = False,
+    vlc: Annotated[Path | None, typer.Option("--vlc", help="the VLC folder for --version-pairs (default ../shared/vlc)")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="write report.md and summary.json into this folder")] = None,
+) -> None:
+    """Alignment precision / recall on the labelled seed pairs (eval/alignment/), optionally calibrating the
+    cross-language thresholds on the calibration half first; with --version-pairs, the precision of
+    difference findings replayed against the committed judgements."""
+    from eval import alignment_gold
+    from eval.paths import CORPUS_DIR
+    from indexer.build import ensure_index
+    from search import Searcher
+
+    if half not in ("report", "calibration", "all"):
+        raise typer.BadParameter("choose report, calibration or all", param_hint="--half")
+    with tempfile.TemporaryDirectory(prefix="lexvn-align-") as scratch:
+        index = index or Path(scratch) / "index"
+        ensure_index(corpus or CORPUS_DIR, index, dense=True, progress=False, log=lambda line: typer.echo(line, err=True))
+        searcher = Searcher.open(index)
+        output: dict = {}
+        if calibrate:
+            found = alignment_gold.calibrated_settings(searcher)
+            output["calibration"] = {key: value["best"] for key, value in found.items()}
+            if write:
+                alignment_gold.write_calibration(found)
+                alignment_gold.calibration_changed()
+        output["alignment"] = alignment_gold.evaluate(searcher, None if half == "all" else half)
+        if version_pairs:
+            from eval import judged_findings
+            from eval.paths import VLC_DIR
+
+            records = judged_findings.load_judged()
+            replays = judged_findings.replay_all(Path(scratch) / "pairs", vlc or VLC_DIR, records)
+            output["version_pairs"] = {pair: replay.to_json() for pair, replay in replays.items()}
+            output["precision_table"] = judged_findings.table(replays, records)
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "summary.json").write_text(json.dumps(output, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        (out / "report.md").write_text(crosscheck_report(output), encoding="utf-8")
+        typer.echo(f"written: {out / 'report.md'}, {out / 'summary.json'}", err=True)
+    if as_json:
+        typer.echo(json.dumps(output, ensure_ascii=False, indent=1))
+        return
+    for key, best in output.get("calibration", {}).items():
+        typer.echo(f"calibrated {key}: threshold {best['threshold']}, margin {best['margin']}, top_k {best['top_k']}, "
+                   f"dense weight {best['dense_weight']} (calibration half: P {best['precision']:.3f}, R {best['recall']:.3f})"
+                   + (" — written" if write else ""))
+    result = output["alignment"]
+    typer.echo(f"alignment on the {result['half']} half: gold pairs, found, precision, recall, F1; plan-only and "
+               "omitted clauses left unaligned")
+    for name, scores in [*result["plans"].items(), ("total", result["total"])]:
+        typer.echo(f"  {name:<22} {scores['gold_pairs']:>3} {scores['found_pairs']:>3}  P {scores['precision']:.3f}  "
+                   f"R {scores['recall']:.3f}  F1 {scores['f1']:.3f}  plan-only {scores['plan_only_unaligned']}/"
+                   f"{scores['plan_only']}  omitted {scores['omitted_unaligned']}/{scores['omitted']}")
+    if result["unresolved"]:
+        typer.echo(f"  anchors not found: {', '.join(result['unresolved'])}")
+    if "precision_table" in output:
+        typer.echo(output["precision_table"])
+
+
+def crosscheck_report(output: dict) -> str:
+    """The Markdown report of `lexvn crosscheck-eval --out`: alignment per plan, then precision per version pair."""
+    result = output["alignment"]
+    lines = ["# Cross-checking quality", "",
+             f"## Alignment on the labelled seed pairs (eval/alignment/), {result['half']} half", "",
+             "Thresholds are calibrated on the calibration half (search/data/align_calibration.json); the report "
+             "half is never tuned on. A pair counts when the aligner links the plan clause to the gold clause of "
+             "66-NQ/TW; plan-only and omitted clauses should stay unaligned.", "",
+             "| plan | gold pairs | found | precision | recall | F1 | plan-only left unaligned | omitted left unaligned |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+    for name, s in [*result["plans"].items(), ("total", result["total"])]:
+        lines.append(f"| {name} | {s['gold_pairs']} | {s['found_pairs']} | {s['precision']:.3f} | {s['recall']:.3f} | "
+                     f"{s['f1']:.3f} | {s['plan_only_unaligned']}/{s['plan_only']} | {s['omitted_unaligned']}/{s['omitted']} |")
+    if "precision_table" in output:
+        lines += ["", "## Difference findings on three version pairs of ../shared/vlc", "",
+                  "Each finding judged by reading both clauses (eval/crosscheck/judged_findings.jsonl); precision = "
+                  "judged-correct findings reported now / judged findings reported now.", "",
+                  output["precision_table"]]
+        unjudged = {pair: r["unjudged"] for pair, r in output["version_pairs"].items() if r["unjudged"]}
+        if unjudged:
+            lines += ["", f"Findings nobody judged: {json.dumps(unjudged, ensure_ascii=False)}"]
+    return "\n".join(lines) + "\n"
+
+
 def register(app: typer.Typer) -> None:
     app.command("eval")(eval_command)
     app.command("title-queries")(title_queries_command)
+    app.command("crosscheck-eval")(crosscheck_eval_command)

@@ -39,16 +39,26 @@ class ClauseRef:
 
 @dataclass(slots=True)
 class Conflict:
-    """A typed finding on one aligned pair of clauses (source document vs the one it is checked against)."""
+    """A typed finding of the document under review (A) against its reference (B), on one pair of clauses.
 
-    kind: str  # value_changed | comparator_changed | deadline_changed | modality_changed | obligation_dropped | agency_changed | consistent
-    source: ClauseRef
-    target: ClauseRef
+    `source` is A's clause and `target` B's, whichever order the user named the documents in; either is
+    None when that side has no counterpart (an obligation of B that A drops entirely, or one A adds)."""
+
+    kind: str  # value_changed | comparator_changed | deadline_changed | modality_changed | obligation_dropped | obligation_added | agency_changed | consistent
+    source: ClauseRef | None
+    target: ClauseRef | None
     similarity: float
     confidence: float
     facts_source: list[dict[str, Any]] = field(default_factory=list)
     facts_target: list[dict[str, Any]] = field(default_factory=list)
-    differences: list[str] = field(default_factory=list)  # human explanations: "100% → trên 50% (vốn điều lệ)"
+    differences: list[str] = field(default_factory=list)  # terse: "100% → trên 50% (vốn điều lệ)"
+    # per difference: its kind and the fact as A ("reviewed") and as B ("reference") state it (None: not stated)
+    changes: list[dict[str, Any]] = field(default_factory=list)
+    message_en: str = ""  # who does what: "Hà Tĩnh's programme omits the floor of ≥ 0.5% … set by …"
+    message_vi: str = ""
+    reviewed_doc: str = ""  # A's doc_id
+    reference_doc: str = ""  # B's doc_id
+    counterpart: str = "aligned"  # aligned | nearest (the closest clause, not an aligned one) | none
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -48,6 +48,15 @@ const LABELS = {
     autoCounterpart: "Văn bản được dẫn chiếu (tự động)",
     includeConsistent: "Hiện cả các điều khoản thống nhất",
     compareButton: "Đối chiếu",
+    coverageButton: "Ma trận thực hiện",
+    roles: (a, b) => `Văn bản được kiểm tra (A): ${a}; văn bản gốc (B): ${b}.`,
+    noCounterpart: "Không có điều khoản tương ứng",
+    coverageTitle: (b) => `Ma trận thực hiện: từng điều khoản của ${b}`,
+    coverageTotals: (name, totals) => `${name}: ${totals.implemented || 0} đã thực hiện, ${totals.changed || 0} thay đổi, ${totals.omitted || 0} bị bỏ`,
+    coverageNone: "Không có văn bản nào thực hiện hoặc dẫn chiếu văn bản này.",
+    referenceCol: "Điều khoản của văn bản gốc",
+    closest: "Gần nhất: ",
+    statuses: { implemented: "Đã thực hiện", changed: "Thay đổi", omitted: "Bị bỏ" },
     implementsHint: (a, b) => `Đã chọn sẵn: ${a} — văn bản này thực hiện ${b}.`,
     contextTitle: "Ngữ cảnh điều khoản",
     close: "Đóng",
@@ -96,8 +105,8 @@ const LABELS = {
     consistentOnly: (n) => ` ${n} cặp điều khoản được đối chiếu đều thống nhất.`,
     conflictsFound: (n) => `${n} phát hiện`,
     kindCol: "Loại",
-    sourceCol: "Văn bản kiểm tra",
-    targetCol: "Văn bản đối chiếu",
+    sourceCol: "Văn bản được kiểm tra (A)",
+    targetCol: "Văn bản gốc (B)",
     diffCol: "Khác biệt",
     confidenceCol: "Độ tin cậy",
     kinds: {
@@ -106,6 +115,7 @@ const LABELS = {
       deadline_changed: "Thời hạn thay đổi",
       modality_changed: "Mức độ bắt buộc thay đổi",
       obligation_dropped: "Nghĩa vụ bị bỏ",
+      obligation_added: "Nghĩa vụ được thêm",
       agency_changed: "Cơ quan thực hiện thay đổi",
       consistent: "Thống nhất",
     },
@@ -155,6 +165,15 @@ const LABELS = {
     autoCounterpart: "Documents it cites (automatic)",
     includeConsistent: "Also show clauses that agree",
     compareButton: "Compare",
+    coverageButton: "Implementation matrix",
+    roles: (a, b) => `Under review (A): ${a}; reference (B): ${b}.`,
+    noCounterpart: "No corresponding clause",
+    coverageTitle: (b) => `Implementation matrix: every clause of ${b}`,
+    coverageTotals: (name, totals) => `${name}: ${totals.implemented || 0} implemented, ${totals.changed || 0} changed, ${totals.omitted || 0} omitted`,
+    coverageNone: "No document implements or cites this one.",
+    referenceCol: "Clause of the reference",
+    closest: "Closest: ",
+    statuses: { implemented: "Implemented", changed: "Changed", omitted: "Omitted" },
     implementsHint: (a, b) => `Pre-selected: ${a}, which implements ${b}.`,
     contextTitle: "Clause in context",
     close: "Close",
@@ -203,8 +222,8 @@ const LABELS = {
     consistentOnly: (n) => (n === 1 ? " The one aligned pair of clauses agrees." : ` ${n} aligned pairs of clauses agree.`),
     conflictsFound: (n) => (n === 1 ? "1 finding" : `${n} findings`),
     kindCol: "Kind",
-    sourceCol: "Checked document",
-    targetCol: "Compared with",
+    sourceCol: "Under review (A)",
+    targetCol: "Reference (B)",
     diffCol: "Difference",
     confidenceCol: "Confidence",
     kinds: {
@@ -213,6 +232,7 @@ const LABELS = {
       deadline_changed: "Deadline changed",
       modality_changed: "Obligation strength changed",
       obligation_dropped: "Obligation dropped",
+      obligation_added: "Obligation added",
       agency_changed: "Responsible body changed",
       consistent: "Consistent",
     },
@@ -986,13 +1006,29 @@ function renderConflictHint() {
 }
 
 function clauseCell(ref) {
+  // A finding on a clause with no counterpart (an obligation dropped or added outright) has one side only.
+  if (!ref) return el("td", { class: "no-counterpart" }, el("em", { text: t("noCounterpart") }));
   return el("td", {}, el("cite", { class: "citation", text: ref.citation }), el("p", { class: "cell-text", text: ref.display_text || ref.text }));
+}
+
+function rolesLine(reviewed, references) {
+  const name = (docId) => {
+    const d = documentById(docId);
+    if (!d) return docId;
+    return d.meta.issuer ? `${documentName(d.meta, docId)} (${d.meta.issuer})` : documentName(d.meta, docId);
+  };
+  return references.length ? t("roles", name(reviewed), references.map(name).join(", ")) : "";
+}
+
+function comparedPair() {
+  return { doc: $("#conflict-doc").value, against: $("#conflict-against").value };
 }
 
 async function runConflicts(event) {
   event.preventDefault();
-  const params = new URLSearchParams({ doc: $("#conflict-doc").value, include_consistent: "true" });
-  if ($("#conflict-against").value) params.set("against", $("#conflict-against").value);
+  const pair = comparedPair();
+  const params = new URLSearchParams({ doc: pair.doc, include_consistent: "true" });
+  if (pair.against) params.set("against", pair.against);
   const showConsistent = $("#conflict-consistent").checked;
   const out = $("#conflicts");
   out.replaceChildren();
@@ -1002,6 +1038,7 @@ async function runConflicts(event) {
     const consistent = body.by_kind.consistent || 0;
     const findings = body.conflicts.filter((c) => showConsistent || c.kind !== "consistent");
     const problems = body.total - consistent;
+    $("#conflicts-roles").textContent = rolesLine(body.reviewed, body.references);
     if (!problems && !findings.length) {
       $("#conflicts-status").textContent = t("noConflicts") + (consistent ? t("consistentOnly", consistent) : "");
       return;
@@ -1021,7 +1058,12 @@ async function runConflicts(event) {
         el("td", {}, el("span", { class: `pill pill-${c.kind}`, text: kinds[c.kind] || c.kind })),
         clauseCell(c.source),
         clauseCell(c.target),
-        el("td", {}, el("ul", { class: "diffs" }, c.differences.map((d) => el("li", { text: d })))),
+        el(
+          "td",
+          {},
+          el("p", { class: "message", text: state.lang === "en" ? c.message_en : c.message_vi }),
+          el("ul", { class: "diffs" }, c.differences.map((d) => el("li", { text: d }))),
+        ),
         el("td", { class: "num", text: `${Math.round(c.confidence * 100)}%` }),
       ),
     );
@@ -1034,6 +1076,57 @@ async function runConflicts(event) {
           {},
           el("tr", {}, ["kindCol", "sourceCol", "targetCol", "diffCol", "confidenceCol"].map((key) => el("th", { scope: "col", text: t(key) }))),
         ),
+        el("tbody", {}, rows),
+      ),
+    );
+  } catch (error) {
+    $("#conflicts-status").textContent = `${t("error")}: ${error.message}`;
+  }
+}
+
+function coverageCell(row) {
+  const statuses = LABELS[state.lang].statuses;
+  const refs = row.counterparts.length ? row.counterparts : [];
+  return el(
+    "td",
+    { class: `status-${row.status}` },
+    el("span", { class: `pill pill-${row.status}`, text: statuses[row.status] || row.status }),
+    el("ul", { class: "refs" }, refs.map((ref) => el("li", {}, el("cite", { class: "citation", text: ref.citation })))),
+    row.changes.map((c) => el("p", { class: "message", text: state.lang === "en" ? c.message_en : c.message_vi })),
+    row.status === "omitted" && row.nearest
+      ? el("p", { class: "closest" }, t("closest"), el("cite", { class: "citation", text: row.nearest.citation }))
+      : null,
+  );
+}
+
+async function runCoverage() {
+  // The reference's clauses × the documents under review. With no counterpart chosen, the document picked
+  // is the reference and every document implementing or citing it is a column.
+  const pair = comparedPair();
+  const params = new URLSearchParams(pair.against ? { doc: pair.doc, against: pair.against } : { against: pair.doc });
+  const out = $("#conflicts");
+  out.replaceChildren();
+  $("#conflicts-roles").textContent = "";
+  $("#conflicts-status").textContent = t("comparing");
+  try {
+    const body = await api(`/coverage?${params}`);
+    if (!body.matrices.length) {
+      $("#conflicts-status").textContent = t("coverageNone");
+      return;
+    }
+    const name = (docId) => shortName(documentById(docId) || { doc_id: docId, meta: {} });
+    const reference = body.matrices[0].reference;
+    $("#conflicts-status").textContent = body.matrices.map((m) => t("coverageTotals", name(m.reviewed), m.totals)).join(" · ");
+    $("#conflicts-roles").textContent = rolesLine(body.matrices[0].reviewed, [reference]);
+    const rows = body.matrices[0].rows.map((row, i) =>
+      el("tr", {}, clauseCell(row.clause), body.matrices.map((m) => coverageCell(m.rows[i]))),
+    );
+    out.append(
+      el("h3", { class: "coverage-title", text: t("coverageTitle", name(reference)) }),
+      el(
+        "table",
+        { class: "conflict-table coverage-table" },
+        el("thead", {}, el("tr", {}, el("th", { scope: "col", text: t("referenceCol") }), body.matrices.map((m) => el("th", { scope: "col", text: name(m.reviewed) })))),
         el("tbody", {}, rows),
       ),
     );
@@ -1108,6 +1201,7 @@ function init() {
   $("#lang-toggle").addEventListener("click", toggleLanguage);
   $("#search-form").addEventListener("submit", runSearch);
   $("#conflicts-form").addEventListener("submit", runConflicts);
+  $("#coverage-button").addEventListener("click", runCoverage);
   $("#more").addEventListener("click", loadMore);
   $("#q").addEventListener("input", updateClear);
   $("#q-clear").addEventListener("click", () => {

@@ -42,7 +42,7 @@ def bench_conflicts(vlc_dir: Path, work_dir: Path | None = None,
         counts: dict[str, int] = {}
         for finding in findings:
             counts[finding.kind] = counts.get(finding.kind, 0) + 1
-        soe = [f for f in findings if f.kind == "value_changed" and "100" in " ".join(f.differences)
+        soe = [f for f in findings if f.kind == "value_changed" and f.source is not None and "100" in " ".join(f.differences)
                and "nhà nước" in f.source.text.lower() and "50" in " ".join(f.differences)]
         figures[model] = {"index_build_s": round(built, 2), "cross_check_s": round(checked, 2),
                           "total_s": round(built + checked, 2), "findings": counts,

@@ -92,20 +92,104 @@ def heading_tokens(clause: Clause) -> list[str]:
     return [f"h:{t}" for t in _syllable_tokens([w for w in skeleton_words(title) if not w.isdigit()])]
 
 
-def clause_tokens(clause: Clause, to_vietnamese: bool) -> list[str]:
-    """Lexical tokens of a clause; an English clause checked against Vietnamese goes through the table.
+def text_tokens(text: str, language: str, to_vietnamese: bool) -> list[str]:
+    """Lexical tokens of a text; an English text checked against Vietnamese goes through the glossary.
 
     Same language: words only, digits dropped, so a clause whose number changed still finds its old
     version (comparing numbers is the facts' job). Across languages the words barely meet, so the
     language-independent anchors (numbers by value, document numbers) are added, counted double."""
-    text = clause_body(clause)
-    if to_vietnamese and clause.language == "en":
-        return translated_words(text) + 2 * anchor_tokens(text, clause.language)
-    words = [w for w in skeleton_words(text) if not w.isdigit()]
-    tokens = _syllable_tokens(words) + heading_tokens(clause)
+    if to_vietnamese and language == "en":
+        return translated_words(text) + 2 * anchor_tokens(text, language)
+    tokens = _syllable_tokens([w for w in skeleton_words(text) if not w.isdigit()])
     if to_vietnamese:
-        tokens += 2 * anchor_tokens(text, clause.language)
+        tokens += 2 * anchor_tokens(text, language)
     return tokens
+
+
+def clause_tokens(clause: Clause, to_vietnamese: bool) -> list[str]:
+    """A clause's text tokens, plus its heading's title words in the same language."""
+    tokens = text_tokens(clause_body(clause), clause.language, to_vietnamese)
+    if not (to_vietnamese and clause.language == "en"):
+        tokens += heading_tokens(clause)
+    return tokens
+
+
+# A sentence ends at . ; ! ? before a capital (or an opening quote or bracket); list-like ";" runs stay one.
+SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[\"“(]?[A-ZĐÀ-Ỹ])")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """Spans of a clause body's sentences; pieces under MIN_WORDS words join the sentence before them."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for match in [*SENTENCE_END.finditer(text), None]:
+        end = match.start() if match is not None else len(text)
+        piece = text[start:end]
+        if spans and len(piece.split()) < MIN_WORDS:
+            spans[-1] = (spans[-1][0], end)
+        elif piece.strip():
+            spans.append((start, end))
+        if match is not None:
+            start = match.end()
+    return spans or [(0, len(text))]
+
+
+def sentences(text: str) -> list[str]:
+    return [text[start:end] for start, end in sentence_spans(text)]
+
+
+class SentenceSpace:
+    """TF-IDF over the sentences of both sides (fitted on the pair, like the clause signal): the best
+    sentence-pair cosine of every clause pair, and the closest sentence of the other side to one sentence."""
+
+    def __init__(self, source: list[Clause], target: list[Clause]) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        cross_language = {c.language for c in source} != {c.language for c in target}
+        rows: list[list[str]] = []
+        owners: list[int] = []
+        self.spans: list[tuple[int, int]] = []
+        for number, clause in enumerate(source + target):
+            body = clause_body(clause)
+            for start, end in sentence_spans(body):
+                rows.append(text_tokens(body[start:end], clause.language, cross_language))
+                owners.append(number)
+                self.spans.append((start, end))
+        self.cross_language = cross_language
+        self.vectorizer = TfidfVectorizer(analyzer=lambda tokens: tokens, sublinear_tf=True, norm="l2")
+        self.matrix = self.vectorizer.fit_transform(rows)
+        self.owner = np.asarray(owners)
+        self.sources = len(source)
+        self.split = int(np.searchsorted(self.owner, len(source)))
+
+    def clause_max(self) -> np.ndarray:
+        """source × target: the best cosine between a sentence of one and a sentence of the other."""
+        cosine = (self.matrix[:self.split] @ self.matrix[self.split:].T).toarray().astype(np.float32)
+        owner = self.owner
+        row_starts = np.flatnonzero(np.r_[True, owner[1:self.split] != owner[:self.split - 1]])
+        column_owner = owner[self.split:]
+        column_starts = np.flatnonzero(np.r_[True, column_owner[1:] != column_owner[:-1]])
+        return np.maximum.reduceat(np.maximum.reduceat(cosine, row_starts, axis=0), column_starts, axis=1)
+
+    def nearest(self, side: str, text: str, language: str, k: int = 3) -> list[tuple[int, float]]:
+        """The clauses of the other side closest to `text` (a passage of a clause on `side`, "source" or
+        "target"): up to `k` (clause index on the other side, best sentence cosine), best first."""
+        vector = self.vectorizer.transform([text_tokens(text, language, self.cross_language)])
+        other = self.matrix[self.split:] if side == "source" else self.matrix[:self.split]
+        cosine = (vector @ other.T).toarray().ravel()
+        owners = self.owner[self.split:] - self.sources if side == "source" else self.owner[:self.split]
+        best: dict[int, float] = {}
+        for row in np.argsort(-cosine)[: 8 * k]:
+            owner = int(owners[row])
+            if owner not in best:
+                best[owner] = float(cosine[row])
+        return sorted(best.items(), key=lambda item: -item[1])[:k]
+
+
+def sentence_similarity(source: list[Clause], target: list[Clause]) -> np.ndarray:
+    """For each clause pair, the best TF-IDF cosine between a sentence of one and a sentence of the other:
+    a plan bullet that merges two bullets of its source meets each of them in one of its sentences."""
+    return SentenceSpace(source, target).clause_max()
 
 
 def alignable(clause: Clause) -> bool:
@@ -135,11 +219,104 @@ def language_pair(source: list[Clause], target: list[Clause]) -> str:
     return "cross" if len(languages) > 1 else "same"
 
 
-def combine(lexical: np.ndarray, dense: np.ndarray | None, pair: str) -> np.ndarray:
-    weights = calibration()["weights"][pair]
+def weights_for(pair: str, with_dense: bool) -> dict[str, float]:
+    table = calibration()["weights"]
+    return table.get(pair if with_dense else f"{pair}_lexical_only") or table[pair]
+
+
+def combine(lexical: np.ndarray, dense: np.ndarray | None, pair: str, weights: dict[str, float] | None = None,
+            sentence: np.ndarray | None = None) -> np.ndarray:
+    """Weighted sum of the signals. Without dense vectors the lexical signal takes the rest."""
+    weights = weights or weights_for(pair, dense is not None)
+    sentence_weight = weights.get("sentence", 0.0) if sentence is not None else 0.0
+    combined = sentence_weight * sentence if sentence_weight else np.zeros_like(lexical)
     if dense is None:
-        return lexical
-    return weights["lexical"] * lexical + weights["dense"] * dense
+        return combined + (1.0 - sentence_weight) * lexical
+    return combined + weights["lexical"] * lexical + weights["dense"] * dense
+
+
+@dataclass(slots=True)
+class Similarities:
+    """The pair's similarity matrices over its alignable clauses (rows: source, columns: target)."""
+
+    source: list[Clause]
+    target: list[Clause]
+    lexical: np.ndarray
+    dense: np.ndarray | None
+    pair: str  # "same" | "cross"
+    sentence: np.ndarray | None = None  # best sentence-pair cosine, where the pair's weights use it
+    space: SentenceSpace | None = None
+
+    def sentence_space(self) -> SentenceSpace:
+        if self.space is None:
+            self.space = SentenceSpace(self.source, self.target)
+        return self.space
+
+
+def similarities(
+    source: list[Clause],
+    target: list[Clause],
+    source_vectors: np.ndarray | None = None,
+    target_vectors: np.ndarray | None = None,
+    *,
+    encode: Callable[[list[Clause]], np.ndarray] | None = None,
+    with_sentences: bool = False,
+) -> Similarities | None:
+    """Lexical and (when vectors are given or `encode` makes them) rescaled dense similarity of every
+    alignable clause pair; None when either side has no alignable clause."""
+    keep_s = [i for i, c in enumerate(source) if alignable(c)]
+    keep_t = [i for i, c in enumerate(target) if alignable(c)]
+    src, tgt = [source[i] for i in keep_s], [target[i] for i in keep_t]
+    if not src or not tgt:
+        return None
+    lexical = lexical_similarity(src, tgt)
+    pair = language_pair(src, tgt)
+    dense = None
+    if source_vectors is None and target_vectors is None and encode is not None:
+        source_vectors, target_vectors = encode(source), encode(target)
+    if source_vectors is not None and target_vectors is not None:
+        dense = rescaled_dense(np.asarray(source_vectors)[keep_s], np.asarray(target_vectors)[keep_t])
+    wanted = with_sentences or weights_for(pair, dense is not None).get("sentence")
+    space = SentenceSpace(src, tgt) if wanted else None
+    return Similarities(src, tgt, lexical, dense, pair, None if space is None else space.clause_max(), space)
+
+
+def settings_for(sims: Similarities) -> dict:
+    """The calibrated selection settings of this pair's kind (same / cross language, with or without dense)."""
+    return calibration()["thresholds"][sims.pair if sims.dense is not None else f"{sims.pair}_lexical_only"]
+
+
+def select(
+    sims: Similarities | None,
+    *,
+    threshold: float | None = None,
+    top_k: int | None = None,
+    margin: float | None = None,
+    weights: dict[str, float] | None = None,
+) -> list[Alignment]:
+    """Counterparts in the target of every source clause: at most `top_k`, at least `threshold`, within
+    `margin` of the clause's best; unset arguments take the calibrated values."""
+    if sims is None:
+        return []
+    combined = combine(sims.lexical, sims.dense, sims.pair, weights, sims.sentence)
+    settings = settings_for(sims)
+    threshold = settings["threshold"] if threshold is None else threshold
+    margin = settings["margin"] if margin is None else margin
+    top_k = int(settings.get("top_k", 3)) if top_k is None else top_k
+    column_best = combined.max(axis=0)
+    alignments: list[Alignment] = []
+    for row, clause in enumerate(sims.source):
+        scores = combined[row]
+        order = np.argsort(-scores, kind="stable")[:top_k]
+        best = float(scores[order[0]])
+        for rank, column in enumerate(order, start=1):
+            score = float(scores[column])
+            if score < threshold or score < best - margin:
+                break
+            alignments.append(Alignment(clause, sims.target[column], round(score, 4), round(float(sims.lexical[row, column]), 4),
+                                        None if sims.dense is None else round(float(sims.dense[row, column]), 4), rank,
+                                        score >= float(column_best[column]) - settings["mutual_tolerance"]))
+    return alignments
 
 
 def align_clauses(
@@ -150,40 +327,13 @@ def align_clauses(
     *,
     encode: Callable[[list[Clause]], np.ndarray] | None = None,
     threshold: float | None = None,
-    top_k: int = 3,
+    top_k: int | None = None,
     margin: float | None = None,
+    weights: dict[str, float] | None = None,
 ) -> list[Alignment]:
     """Counterparts in `target` of every alignable clause of `source`, best first per source clause.
 
     Vectors, when given, are rows parallel to `source` / `target`; without them `encode` (if given) makes
-    them. `threshold` defaults to the calibrated one for the language pair (same / cross)."""
-    keep_s = [i for i, c in enumerate(source) if alignable(c)]
-    keep_t = [i for i, c in enumerate(target) if alignable(c)]
-    src, tgt = [source[i] for i in keep_s], [target[i] for i in keep_t]
-    if not src or not tgt:
-        return []
-    pair = language_pair(src, tgt)
-    lexical = lexical_similarity(src, tgt)
-    dense = None
-    if source_vectors is None and target_vectors is None and encode is not None:
-        source_vectors, target_vectors = encode(source), encode(target)
-    if source_vectors is not None and target_vectors is not None:
-        dense = rescaled_dense(np.asarray(source_vectors)[keep_s], np.asarray(target_vectors)[keep_t])
-    combined = combine(lexical, dense, pair)
-    settings = calibration()["thresholds"][pair if dense is not None else f"{pair}_lexical_only"]
-    threshold = settings["threshold"] if threshold is None else threshold
-    margin = settings["margin"] if margin is None else margin
-    column_best = combined.max(axis=0)
-    alignments: list[Alignment] = []
-    for row, clause in enumerate(src):
-        scores = combined[row]
-        order = np.argsort(-scores, kind="stable")[:top_k]
-        best = float(scores[order[0]])
-        for rank, column in enumerate(order, start=1):
-            score = float(scores[column])
-            if score < threshold or score < best - margin:
-                break
-            alignments.append(Alignment(clause, tgt[column], round(score, 4), round(float(lexical[row, column]), 4),
-                                        None if dense is None else round(float(dense[row, column]), 4), rank,
-                                        score >= float(column_best[column]) - settings["mutual_tolerance"]))
-    return alignments
+    them. Settings default to the calibrated ones for the language pair (same / cross)."""
+    return select(similarities(source, target, source_vectors, target_vectors, encode=encode),
+                  threshold=threshold, top_k=top_k, margin=margin, weights=weights)

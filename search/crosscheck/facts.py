@@ -45,6 +45,7 @@ class Fact:
     unit: str | None = None  # "%", "đồng", "day", "month", "thành viên", …
     comparator: str = "eq"  # ge | le | gt | lt | eq (quantities only)
     context: list[str] = field(default_factory=list)  # skeleton words around a quantity: what it measures
+    implied: bool = False  # read from words that imply it ("người chưa thành niên" = under 18), not a number
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -105,6 +106,13 @@ class _Patterns:
     modality_of: dict[str, str]
     agency: re.Pattern[str]
     lead_marker: re.Pattern[str]
+    range_end_of: dict[str, re.Pattern[str]]
+    around: list[tuple[str, re.Pattern[str], re.Pattern[str]]]  # (comparator, before, after)
+    phrase_quantity: re.Pattern[str] | None
+    phrase_quantities: dict[str, dict[str, Any]]
+    not_quantity: re.Pattern[str] | None
+    range_join: re.Pattern[str]
+    preposition: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -152,8 +160,22 @@ def patterns() -> _Patterns:
     range_start = re.compile(rf"(?<!\w)(?:{_alternation(t['range_start']['ge'])})\s*$", re.IGNORECASE)
     range_end = re.compile(rf"(?<!\w)(?:{_alternation(t['range_end_after']['ge'] + t['range_end_after']['le'])})(?!\w)",
                            re.IGNORECASE)
+    range_end_of = {op: re.compile(rf"(?<!\w)(?:{_alternation(ph)})(?!\w)", re.IGNORECASE)
+                    for op, ph in t["range_end_after"].items()}
+    around = [(rule["comparator"], re.compile(rf"(?<!\w)(?:{_alternation(rule['before'])})\s*$", re.IGNORECASE),
+               re.compile(rf"^[^;.\d]{{0,16}}?(?<!\w)(?:{_alternation(rule['after'])})(?!\w)", re.IGNORECASE))
+              for rule in t.get("comparators_around", [])]
+    phrase_quantities = {q["phrase"].lower(): q for q in t.get("phrase_quantities", [])}
+    phrase_quantity = re.compile(rf"(?<!\w)(?:{_alternation(list(phrase_quantities))})(?!\w)", re.IGNORECASE) \
+        if phrase_quantities else None
+    not_quantity = re.compile(rf"(?<!\w)(?:{_alternation(t['not_quantities'])})(?!\w)", re.IGNORECASE) \
+        if t.get("not_quantities") else None
+    # "từ 02 đến 50 thành viên": the lower bound of a range, its upper bound right after
+    range_join = re.compile(r"^\s*(?:đến|tới|to|-|–)\s*(?=\d)", re.IGNORECASE)
+    preposition = re.compile(rf"(?<!\w)(?:{_alternation(t['preposition_comparators']['words'])})\s*$", re.IGNORECASE)
     return _Patterns(quantity, before, after, range_start, range_end, reference_before, dates, deadline_before, modality, modality_of,
-                     agency, lead_marker)
+                     agency, lead_marker, range_end_of, around, phrase_quantity, phrase_quantities, not_quantity, range_join,
+                     preposition)
 
 
 def _unit_of(raw_unit: str | None) -> tuple[str, str | None, float]:
@@ -172,18 +194,60 @@ def _unit_of(raw_unit: str | None) -> tuple[str, str | None, float]:
 
 
 def _context(text: str, start: int, end: int, width: int = 5) -> list[str]:
-    """Skeleton words just after a quantity (what it measures), then a few just before it."""
-    after = [w for w in skeleton_words(text[end:end + 60]) if not w.isdigit()][:width]
-    before = [w for w in skeleton_words(text[max(0, start - 50):start]) if not w.isdigit()][-3:]
+    """Skeleton words just after a quantity (what it measures), then a few just before it; words that
+    bound or date any quantity ("trở lên", "kể từ ngày", "of", "at least") say nothing of what it measures."""
+    stop = set(terms().get("context_stopwords", ()))
+    tail = re.split(r"[;.](?!\d)", text[end:end + 60])[0]  # what follows, within its phrase
+    after = [w for w in skeleton_words(tail) if not w.isdigit() and w not in stop][:width]
+    before = [w for w in skeleton_words(text[max(0, start - 50):start]) if not w.isdigit() and w not in stop][-4:]
     return after + before
+
+
+def _blocked_spans(text: str) -> list[tuple[int, int]]:
+    """Spans that hold no quantity of their own: names such as "công ty trách nhiệm hữu hạn hai thành viên
+    trở lên" and the phrases `phrase_quantities` reads as a whole ("một nửa" is 50%, not a count of one)."""
+    p = patterns()
+    spans = [m.span() for m in p.not_quantity.finditer(text)] if p.not_quantity else []
+    if p.phrase_quantity:
+        spans += [m.span() for m in p.phrase_quantity.finditer(text)]
+    return spans
+
+
+def _comparator(text: str, start: int, end: int) -> str:
+    """The comparator bounding the quantity at text[start:end]: a phrase around it ("chậm nhất … trước"),
+    before it ("không quá"), right after it ("trở lên", "liên tục"), or closing its phrase ("từ 35% tổng giá
+    trị tài sản trở lên", "chiếm 10% số vốn điều lệ trở lên")."""
+    p = patterns()
+    head = text[max(0, start - 40):start]
+    tail = text[end:end + 40]
+    for op, before, after in p.around:
+        if before.search(head) and after.search(tail):
+            return op
+    for op, pattern in p.before:
+        if pattern.search(head):
+            return op
+    for op, pattern in p.after:
+        if pattern.search(tail):
+            return op
+    if p.range_start.search(text[max(0, start - 12):start]) and re.match(r"^\s*(?:đến|tới|to)(?!\w)", tail, re.IGNORECASE):
+        return "ge"  # "từ 15 năm đến dưới 20 năm"
+    # the rest of the phrase, up to punctuation or the next number
+    phrase_tail = re.split(r"[,;:.]\s|[,;:]|\d", text[end:end + 90])[0]
+    for op, pattern in p.range_end_of.items():
+        if pattern.search(phrase_tail):
+            return op
+    return "eq"
 
 
 def extract_quantities(text: str, language: str = "vi") -> list[Fact]:
     p, t = patterns(), terms()
+    blocked = _blocked_spans(text)
     facts: list[Fact] = []
     for match in p.quantity.finditer(text):
         digits, word_number, raw_unit = match.group(1), match.group(2), match.group(3)
         start, end = match.start(), match.end()
+        if any(s < end and start < e for s, e in blocked):
+            continue
         head = text[max(0, start - 40):start]
         if p.reference_before.search(head):
             continue  # "Điều 88", "khoản 1", "số 59": a reference, not a quantity
@@ -196,26 +260,73 @@ def extract_quantities(text: str, language: str = "vi") -> list[Fact]:
             continue
         if kind == "count" and digits and len(digits) == 4 and 1900 <= int(digits.replace(".", "").replace(",", "") or 0) <= 2100:
             continue  # a bare year belongs to dates
-        if kind == "count" and unit is not None and unit.split()[0] in t["count_unit_stopwords"]:
+        lower_bound = kind == "count" and unit is not None and unit.split()[0] in ("đến", "tới") and \
+            p.range_start.search(text[max(0, start - 12):start]) is not None
+        if kind == "count" and unit is not None and unit.split()[0] in t["count_unit_stopwords"] and not lower_bound:
             continue  # "5 và", "3 đến": a list member or a range bound, not a counted noun
         if kind == "count" and unit is not None:
             end = match.start(3)  # keep the measured noun as context, not as part of the quantity text
             unit_words = unit.split()
             unit = unit_words[0] if language == "en" else " ".join(unit_words[:2])
         value = parse_number(digits, language) if digits else float(t["number_words"][word_number.lower()])
-        comparator = "eq"
-        for op, pattern in p.before:
-            if pattern.search(text[max(0, start - 40):start]):
-                comparator = op
-                break
-        # "từ 35% tổng giá trị tài sản trở lên": "từ" opens, "trở lên" closes the phrase it bounds
-        phrase_tail = re.split(r"[,;:.]\s", text[match.end():match.end() + 90])[0]
-        for op, pattern in p.after:
-            if comparator == "eq" and (pattern.search(text[match.end():match.end() + 40]) or (
-                    p.range_start.search(text[max(0, start - 12):start]) and p.range_end.search(phrase_tail))):
-                comparator = op
+        if lower_bound:
+            facts.append(_range_lower(text, start, end, value, language))
+            continue
+        comparator = _comparator(text, start, match.end())
+        if comparator in ("gt", "lt") and kind == "count" and value in t["preposition_comparators"]["values"] \
+                and p.preposition.search(head):
+            comparator = "eq"  # "trên một hợp đồng": on one contract
         facts.append(Fact(kind=kind, value=value * multiplier, text=text[start:match.end()].strip(), span=(start, match.end()),
                           unit=unit, comparator=comparator, context=_context(text, start, match.end())))
+    facts = _close_ranges(text, facts)
+    facts += _phrase_quantities(text)
+    return sorted(facts, key=lambda f: f.span)
+
+
+def _range_lower(text: str, start: int, end: int, value: float, language: str) -> Fact:
+    """The lower bound of "từ 02 đến 50 thành viên": its unit and scale are the upper bound's (filled in by
+    `_close_ranges`); placeholder kind count until then."""
+    fact = Fact(kind="count", value=value, text=text[start:end].strip(), span=(start, end), unit=None, comparator="ge",
+                context=[])
+    fact.context = ["__range_lower__"]
+    return fact
+
+
+def _close_ranges(text: str, facts: list[Fact]) -> list[Fact]:
+    """Give each range's lower bound the unit of its upper bound, and the upper bound the comparator ≤."""
+    p = patterns()
+    ordered = sorted(facts, key=lambda f: f.span)
+    kept: list[Fact] = []
+    for index, fact in enumerate(ordered):
+        if fact.context != ["__range_lower__"]:
+            kept.append(fact)
+            continue
+        upper = ordered[index + 1] if index + 1 < len(ordered) else None
+        if upper is None or not p.range_join.match(text[fact.span[1]:upper.span[0] + 1]):
+            continue
+        number_upper = float(re.sub(r"[^\d]", "", upper.text.split()[0]) or 0) or 1.0
+        scale = upper.value / number_upper if upper.kind == "amount" else 1.0
+        if upper.comparator == "eq":
+            upper.comparator = "le"
+        kept.append(Fact(kind=upper.kind, value=fact.value * scale, text=fact.text, span=fact.span, unit=upper.unit,
+                         comparator="ge", context=upper.context))
+    return kept
+
+
+def _phrase_quantities(text: str) -> list[Fact]:
+    """Quantities written as words: "hơn một nửa" (> 50%), "ba phần tư" (75%), "người chưa thành niên"."""
+    p = patterns()
+    if p.phrase_quantity is None:
+        return []
+    facts = []
+    for match in p.phrase_quantity.finditer(text):
+        entry = p.phrase_quantities[re.sub(r"\s+", " ", match.group(0).lower())]
+        comparator = entry["comparator"]
+        if comparator == "eq":
+            comparator = _comparator(text, match.start(), match.end())
+        facts.append(Fact(kind=entry["kind"], value=float(entry["value"]), text=match.group(0), span=match.span(),
+                          unit=entry["unit"], comparator=comparator, context=_context(text, match.start(), match.end()),
+                          implied=bool(entry.get("implied", False))))
     return facts
 
 

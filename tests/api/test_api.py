@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -14,6 +15,8 @@ from hypothesis import strategies as st
 from tests.conftest import CORPUS
 
 SEED_002 = "002_7aca7bcc376b2da4"
+SEED_000 = "000_4c6edb8a98047afa"  # Resolution 66-NQ/TW (English)
+SEED_004 = "004_8cdda1c3c077ca03"  # Hà Tĩnh's action programme implementing it
 BUDGET_QUERY = "0,5% tổng chi ngân sách"
 
 
@@ -255,10 +258,50 @@ def test_conflicts_between_two_plans(client: TestClient) -> None:
     body = response.json()
     assert body["against"] == "003_9f40a26defcbfd25"
     assert body["total"] == len(body["conflicts"]) == sum(body["by_kind"].values())
+    reviewed, (reference,) = body["reviewed"], body["references"]
+    assert {reviewed, reference} == {SEED_002, "003_9f40a26defcbfd25"}
     for finding in body["conflicts"]:
-        assert finding["source"]["doc_id"] == SEED_002
-        assert finding["target"]["doc_id"] == "003_9f40a26defcbfd25"
+        assert finding["source"] is None or finding["source"]["doc_id"] == reviewed
+        assert finding["target"] is None or finding["target"]["doc_id"] == reference
         assert 0.0 <= finding["confidence"] <= 1.0
+
+
+@pytest.mark.parametrize("order", ["plan first", "resolution first"])
+def test_ha_tinh_omits_the_floor_whichever_document_is_named_first(client: TestClient, order: str) -> None:
+    doc, against = (SEED_004, SEED_000) if order == "plan first" else (SEED_000, SEED_004)
+    body = client.get("/conflicts", params={"doc": doc, "against": against}).json()
+    assert body["reviewed"] == SEED_004 and body["references"] == [SEED_000]
+    dropped = [f for f in body["conflicts"] if f["kind"] == "obligation_dropped" and "0.5%" in f["target"]["text"]]
+    assert len(dropped) == 1, body["by_kind"]
+    floor = dropped[0]
+    assert floor["target"]["doc_id"] == SEED_000 and "point 7, Part III" in floor["target"]["citation"]
+    assert floor["message_en"].startswith("Hà Tĩnh's programme omits the floor of ≥ 0.5%")
+    assert "bỏ mức tối thiểu ≥ 0,5%" in floor["message_vi"]
+
+
+def test_coverage_of_the_resolution_in_every_plan_implementing_it(client: TestClient) -> None:
+    body = client.get("/coverage", params={"against": SEED_000}).json()
+    assert body["against"] == SEED_000
+    assert {SEED_002, "003_9f40a26defcbfd25", SEED_004} <= set(body["documents"])
+    status_of_floor = {}
+    for matrix in body["matrices"]:
+        assert matrix["reference"] == SEED_000 and sum(matrix["totals"].values()) == len(matrix["rows"])
+        floor = next(row for row in matrix["rows"] if "not less than 0.5%" in row["clause"]["text"])
+        status_of_floor[matrix["reviewed"]] = floor["status"]
+        if floor["status"] == "implemented":
+            assert floor["counterparts"] and all(c["doc_id"] == matrix["reviewed"] for c in floor["counterparts"])
+    assert status_of_floor[SEED_002] == status_of_floor["003_9f40a26defcbfd25"] == "implemented"
+    assert status_of_floor[SEED_004] == "omitted"
+    one = client.get("/coverage", params={"against": SEED_000, "doc": SEED_004}).json()
+    assert one["documents"] == [SEED_004]
+    assert one["matrices"][0]["totals"] == next(m["totals"] for m in body["matrices"] if m["reviewed"] == SEED_004)
+
+
+def test_coverage_input_errors(client: TestClient) -> None:
+    assert_error(client.get("/coverage", params={"against": "missing"}), 404)
+    assert_error(client.get("/coverage", params={"against": SEED_000, "doc": "missing"}), 404)
+    assert_error(client.get("/coverage"), 422)  # the reference is required
+    assert_error(client.get("/coverage", params={"against": "x" * 10_000}), 422)
 
 
 def test_conflicts_with_unknown_document_is_404(client: TestClient) -> None:
@@ -272,7 +315,8 @@ def test_the_old_parameter_name_is_refused_not_ignored(client: TestClient) -> No
                          400)
     assert "'counterpart' was renamed 'against'" in error["message"]
     page = client.get("/static/app.js").text
-    assert 'params.set("against"' in page and "counterpart" not in page.replace("autoCounterpart", "")
+    assert 'params.set("against"' in page
+    assert not re.search(r"""["'`]counterpart["'`=]|counterpart=""", page)  # never sent as a parameter
 
 
 # ---------------------------------------------------------------------------------------------- answers

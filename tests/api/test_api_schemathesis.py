@@ -25,6 +25,7 @@ OPERATIONS = [
     ("GET", "/documents/{doc_id}/clauses"),
     ("GET", "/clauses/{clause_id}"),
     ("GET", "/conflicts"),
+    ("GET", "/coverage"),
     ("GET", "/answer"),
     ("GET", "/health"),
     ("GET", "/metrics"),

@@ -37,7 +37,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = ROOT / "tests" / "artifacts"
+SEED_000 = "000_4c6edb8a98047afa"  # Resolution 66-NQ/TW (English)
 SEED_002 = "002_7aca7bcc376b2da4"
+SEED_004 = "004_8cdda1c3c077ca03"  # Hà Tĩnh's action programme implementing it
 SEED_003 = "003_9f40a26defcbfd25"
 BUDGET_QUERY = "0,5% tổng chi ngân sách"
 # In seed 003 this phrase runs over a PDF line break ("các m c tiêu, \n\nnhiệm v  và giải pháp").
@@ -236,8 +238,52 @@ def test_english_labels_and_conflicts_view(page, base_url: str) -> None:
     if expected["total"]:
         assert status.startswith(f"{expected['total']} finding")
         first = expected["conflicts"][0]
-        assert page.locator(".conflict-table tbody tr").first.locator("cite").first.inner_text() == first["source"]["citation"]
+        side = first["source"] or first["target"]
+        assert page.locator(".conflict-table tbody tr").first.locator("cite").first.inner_text() == side["citation"]
     page.screenshot(path=str(ARTIFACTS / "conflicts.png"))
+
+
+def _compare(page, doc: str, against: str, button: str = "#conflicts-form button[type=submit]") -> str:
+    page.goto("/")
+    page.get_by_role("tab", name="Đối chiếu văn bản").click()
+    page.locator("#conflict-doc").select_option(doc)
+    page.locator("#conflict-against").select_option(against)
+    page.locator(button).click()
+    page.wait_for_function(
+        "(() => { const s = document.querySelector('#conflicts-status').textContent;"
+        " return s && !s.startsWith('Đang'); })()")
+    return page.locator("#conflicts-status").inner_text()
+
+
+@pytest.mark.parametrize("order", ["plan first", "resolution first"])
+def test_page_reports_ha_tinh_omitting_the_floor_in_either_order(page, order: str) -> None:
+    """The case the product exists for: Hà Tĩnh's programme drops the ≥ 0,5% floor of 66-NQ/TW, whichever
+    of the two the reviewer picks first; the page names which document is under review."""
+    doc, against = (SEED_004, SEED_000) if order == "plan first" else (SEED_000, SEED_004)
+    status = _compare(page, doc, against)
+    assert not status.startswith(("Lỗi", "Không phát hiện")), status
+    under_review = page.locator("#conflicts-roles").inner_text().split(";")[0]
+    assert under_review.startswith("Văn bản được kiểm tra (A)") and "Tỉnh ủy Hà Tĩnh" in under_review, under_review
+    dropped = page.locator(".conflict-table tbody tr.kind-obligation_dropped")
+    assert dropped.count() >= 1
+    row = dropped.filter(has_text="0,5%").first
+    assert "bỏ mức tối thiểu" in row.locator(".message").inner_text()
+    cites = row.locator("cite").all_inner_texts()
+    assert any("Hà Tĩnh" in c for c in cites) and any("66-NQ/TW" in c for c in cites)
+    shoot(page, f"conflicts-ha-tinh-{order.replace(' ', '-')}.png")
+
+
+def test_implementation_matrix_table(page, base_url: str) -> None:
+    """The matrix view: every clause of 66-NQ/TW with its status in Hà Tĩnh's programme, as /coverage says."""
+    expected = api_get(base_url, "/coverage", doc=SEED_004, against=SEED_000)["matrices"][0]
+    status = _compare(page, SEED_004, SEED_000, "#coverage-button")
+    assert f"{expected['totals']['omitted']} bị bỏ" in status, status
+    rows = page.locator(".coverage-table tbody tr")
+    assert rows.count() == len(expected["rows"])
+    floor = next(i for i, row in enumerate(expected["rows"]) if "0.5%" in row["clause"]["text"])
+    assert expected["rows"][floor]["status"] == "omitted"
+    assert rows.nth(floor).locator(".pill-omitted").count() == 1
+    shoot(page, "coverage.png", full_page=True)
 
 
 def test_why_a_clause_matched_is_shown_on_demand(page, base_url: str) -> None:

@@ -176,6 +176,10 @@ def test_a_cross_check_past_its_time_limit_is_stopped_with_503(seed_index: Path,
     # the refusal is not cached: with time to finish, the same pair is answered
     patient = limited_client(seed_index, searcher, crosscheck_seconds=60)
     assert patient.get("/conflicts", params={"doc": PAIRS[0][0], "against": PAIRS[0][1]}).status_code == 200
+    # the implementation matrix runs under the same limit
+    response = client.get("/coverage", params={"against": PAIRS[0][0]})
+    assert response.status_code == 503 and "was stopped" in response.json()["error"]["message"]
+    assert patient.get("/coverage", params={"against": PAIRS[0][0], "doc": PAIRS[0][1]}).status_code == 200
 
 
 def test_cross_checks_over_the_concurrency_limit_get_429_while_search_stays_fast(seed_index: Path,
