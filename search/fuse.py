@@ -33,12 +33,15 @@ class FusionWeights:
     # On the seed set (dev): 0.5 → hybrid recall@10 0.977, MRR@10 0.950; 0.65 → 0.977 / 0.944; 0.8 → 0.977 /
     # 0.944; the seed cross-language dev half 0.879 at each.
     translated_trust: float = 0.5
+    # the clauses defining a term a definition question names (search/definitions.py)
+    definition: float = 1.0
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes
     extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
 
     def as_map(self, dense: float) -> dict[str, float]:
-        return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated, **self.extra}
+        return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated,
+                "definition": self.definition, **self.extra}
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -118,7 +121,7 @@ def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: 
         return weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
     sides = []
     for in_target, factor in ((False, 1.0), (True, weights.translated_trust)):
-        judges = {"translated"} if in_target else {"bm25", "phrase"}
+        judges = {"translated", "definition"} if in_target else {"bm25", "phrase", "definition"}
         if dense_side == "both" or (dense_side == "target") == in_target:
             judges.add("dense")
         side = {name: positions[target[positions] == in_target] for name, positions in rankings.items()

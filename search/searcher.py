@@ -21,6 +21,7 @@ from indexer import manifest as mf
 from indexer.build import DOCUMENTS_FILE
 from indexer.kinds import HEADING_KINDS, READING_UNIT_KINDS, SECTION_KINDS, vi_word
 from indexer.model import Clause, Document, DocumentMeta
+from search.definitions import QUANTITY_ANSWERS, definition_ranking
 from search.fuse import DEFAULT_WEIGHTS, FusionWeights, fuse, weights_for
 from search.highlight import term_spans, to_original
 from search.lexicon import load_lexicon
@@ -333,6 +334,9 @@ class Searcher:
             rank("translated", *top_positions(self.lexical.group_scores(plan.translated_groups), depth,
                                               translated_mask))
         dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
+        defining = self.definition_positions(plan, rankings) if mode == "hybrid" and weights.definition else None
+        if defining is not None:
+            rank("definition", defining, np.arange(len(defining), 0, -1, dtype=float))
 
         phrase_hits = verified
         if phrase_hits is None and mode == "hybrid" and len(phrase_words(plan.normalised)) >= 2:
@@ -374,6 +378,17 @@ class Searcher:
                 **plan.explain(), "phrases": required, "phrase_matches": len(phrase_hits or {}),
                 "signals": sorted(rankings)}
         return hits, info
+
+    def definition_positions(self, plan: QueryPlan, rankings: dict[str, np.ndarray]) -> np.ndarray | None:
+        """The lexical candidates that define a term a definition question names, best first (None: none,
+        or the question asks for a quantity); search/definitions.py."""
+        if plan.answer_type in QUANTITY_ANSWERS:
+            return None
+        candidates = dict.fromkeys(np.concatenate([rankings.get(s, np.zeros(0, np.int64))
+                                                   for s in ("bm25", "translated")]).tolist())
+        defining = definition_ranking(((p, self._clauses[p].text) for p in candidates),
+                                      [plan.text, plan.translated_text])
+        return np.array(defining, dtype=np.int64) if defining else None
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
                       depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],

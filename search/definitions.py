@@ -1,0 +1,97 @@
+"""Definition questions: the clause that defines the term a question names.
+
+Laws define their terms in clauses that begin with the term and a connective ("3. Không gian mạng là mạng
+lưới …", "Hàng thừa kế thứ nhất gồm: …"); a question asking what something is, or whether something counts
+as it ("khong gian mang la gi", "Giảm giá … có phải là khuyến mại không?"), is answered by such a clause.
+Cues and connectives are data (`search/data/definition_forms.tsv`), compared by skeleton so tone marks and
+unmarked typing do not matter. Among the lexical candidates, the clauses defining a term the question
+contains are ranked by that term's length (the longest named term is the most specific definition), then
+by their lexical rank. On the Vietnamese questions' dev half, definitions had recall@10 0.35 (article 0.53),
+the weakest kind.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from indexer.normalise import skeleton, skeleton_words
+from search.lexicon import words_of
+from search.resources import DATA_DIR
+
+DEFINITION_FORMS = DATA_DIR / "definition_forms.tsv"
+# A clause's own label ("3.", "a)", "-") before its text.
+LABEL = re.compile(r"^\s*(?:\d+(?:\.\d+)*\s*[.)]|[a-zđ]\s*\)|[-–•+])\s*", re.IGNORECASE)
+# A question asking for a quantity ("What is the maximum fine …?") is answered by the clause stating it, not
+# by a definition, whatever its cue words (search.query's answer types).
+QUANTITY_ANSWERS = frozenset({"number", "duration", "date"})
+MAX_TERM_WORDS = 12  # "Doanh nghiệp nhỏ và vừa do phụ nữ làm chủ" is 10
+HEAD_CHARS = 160  # the defined term and its connective open the clause
+
+
+@dataclass(frozen=True, slots=True)
+class DefinitionForms:
+    cues: tuple[tuple[str, ...], ...]  # skeleton words of each cue (questions may be typed unmarked)
+    connectives: frozenset[str]  # each connective's marked words, joined by spaces ("là", not "lá" of "thuốc lá")
+
+
+@lru_cache(maxsize=1)
+def load_forms() -> DefinitionForms:
+    cues, connectives = [], set()
+    for line in DEFINITION_FORMS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        role, phrase = line.split("\t")
+        if role == "cue":
+            cues.append(tuple(skeleton_words(phrase)))
+        elif role == "connective":
+            connectives.add(" ".join(words_of(phrase, "vi")))
+        else:
+            raise ValueError(f"{DEFINITION_FORMS.name}: unknown role {role!r} in {line!r}")
+    return DefinitionForms(tuple(cues), frozenset(connectives))
+
+
+def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
+    n = len(part)
+    return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
+
+
+def asks_definition(query_words: Sequence[str], forms: DefinitionForms) -> bool:
+    """Whether the question (its skeleton words) holds a definition cue."""
+    return any(_contains(query_words, cue) for cue in forms.cues)
+
+
+def defined_term(text: str, forms: DefinitionForms) -> tuple[str, ...] | None:
+    """The skeleton words of the term a clause defines ("Không gian mạng là …" → khong gian mang), or None.
+    The term is what precedes the first connective, with no punctuation inside it."""
+    head = LABEL.sub("", text[:HEAD_CHARS], count=1)
+    stop = re.search(r"[,;:()\"“”]", head)
+    words = words_of(head[: stop.start()] if stop else head, "vi")
+    term = None
+    for end in range(1, min(len(words), MAX_TERM_WORDS + 1)):
+        if any(" ".join(words[end:end + width]) in forms.connectives for width in (3, 2, 1)):
+            term = words[:end]  # "được hiểu là" and "là" end the same term
+            break
+    else:  # "Hàng thừa kế thứ nhất gồm:": the connective right before the punctuation that ended the head
+        if stop and len(words) >= 2 and words[-1] in forms.connectives:
+            term = words[:-1]
+    return tuple(skeleton(word) or word for word in term) if term else None
+
+
+def definition_ranking(candidates: Iterable[tuple[int, str]], query_texts: Sequence[str],
+                       forms: DefinitionForms | None = None) -> list[int]:
+    """The candidates ((position, clause text), in lexical order) that define a term named in one of
+    `query_texts` (the question, its translation), longest term first, then lexical order; [] when the
+    question asks no definition."""
+    forms = forms or load_forms()
+    queries = [skeleton_words(text) for text in query_texts if text]
+    if not queries or not asks_definition(queries[0], forms):
+        return []
+    found = []
+    for order, (position, text) in enumerate(candidates):
+        term = defined_term(text, forms)
+        if term and any(_contains(words, term) for words in queries):
+            found.append((-len(term), order, position))
+    return [position for _, _, position in sorted(found)]
