@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 RRF_K = 60
+# Signals ranking the lexical candidates by what the question asks for (Searcher.answer_signals): they judge
+# a clause in either language.
+ANSWER_SIGNALS = ("definition", "quantity")
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,13 +38,15 @@ class FusionWeights:
     translated_trust: float = 0.5
     # the clauses defining a term a definition question names (search/definitions.py)
     definition: float = 1.0
+    # the clauses stating a quantity of the kind a question asks for (search/quantities.py)
+    quantity: float = 0.5
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes
     extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
 
     def as_map(self, dense: float) -> dict[str, float]:
         return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated,
-                "definition": self.definition, **self.extra}
+                "definition": self.definition, "quantity": self.quantity, **self.extra}
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -121,7 +126,7 @@ def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: 
         return weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
     sides = []
     for in_target, factor in ((False, 1.0), (True, weights.translated_trust)):
-        judges = {"translated", "definition"} if in_target else {"bm25", "phrase", "definition"}
+        judges = {"translated", *ANSWER_SIGNALS} if in_target else {"bm25", "phrase", *ANSWER_SIGNALS}
         if dense_side == "both" or (dense_side == "target") == in_target:
             judges.add("dense")
         side = {name: positions[target[positions] == in_target] for name, positions in rankings.items()

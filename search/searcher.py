@@ -27,6 +27,7 @@ from search.highlight import term_spans, to_original
 from search.lexicon import load_lexicon
 from search.model import Hit
 from search.phrase import find_phrase, phrase_pattern, phrase_words
+from search.quantities import quantity_ranking
 from search.query import MODES, Filters, QueryPlan, analyse
 from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
 
@@ -334,9 +335,9 @@ class Searcher:
             rank("translated", *top_positions(self.lexical.group_scores(plan.translated_groups), depth,
                                               translated_mask))
         dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
-        defining = self.definition_positions(plan, rankings) if mode == "hybrid" and weights.definition else None
-        if defining is not None:
-            rank("definition", defining, np.arange(len(defining), 0, -1, dtype=float))
+        if mode == "hybrid":
+            for signal, positions in self.answer_signals(plan, rankings, weights).items():
+                rank(signal, positions, np.arange(len(positions), 0, -1, dtype=float))
 
         phrase_hits = verified
         if phrase_hits is None and mode == "hybrid" and len(phrase_words(plan.normalised)) >= 2:
@@ -379,16 +380,19 @@ class Searcher:
                 "signals": sorted(rankings)}
         return hits, info
 
-    def definition_positions(self, plan: QueryPlan, rankings: dict[str, np.ndarray]) -> np.ndarray | None:
-        """The lexical candidates that define a term a definition question names, best first (None: none,
-        or the question asks for a quantity); search/definitions.py."""
-        if plan.answer_type in QUANTITY_ANSWERS:
-            return None
-        candidates = dict.fromkeys(np.concatenate([rankings.get(s, np.zeros(0, np.int64))
-                                                   for s in ("bm25", "translated")]).tolist())
-        defining = definition_ranking(((p, self._clauses[p].text) for p in candidates),
-                                      [plan.text, plan.translated_text])
-        return np.array(defining, dtype=np.int64) if defining else None
+    def answer_signals(self, plan: QueryPlan, rankings: dict[str, np.ndarray],
+                       weights: FusionWeights) -> dict[str, np.ndarray]:
+        """Rankings of the lexical candidates (BM25's and the translation's) by what the question asks for:
+        `definition`, the clauses defining a term it names (search/definitions.py); `quantity`, the clauses
+        stating a quantity of the kind it asks for (search/quantities.py). A signal weighted 0 is skipped."""
+        candidates = [(p, self._clauses[p].text) for p in dict.fromkeys(np.concatenate(
+            [rankings.get(s, np.zeros(0, np.int64)) for s in ("bm25", "translated")]).tolist())]
+        found = {}
+        if weights.definition and plan.answer_type not in QUANTITY_ANSWERS:
+            found["definition"] = definition_ranking(candidates, [plan.text, plan.translated_text])
+        if weights.quantity:
+            found["quantity"] = quantity_ranking(candidates, plan.text)
+        return {signal: np.array(positions, dtype=np.int64) for signal, positions in found.items() if positions}
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
                       depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],

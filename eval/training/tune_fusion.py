@@ -146,9 +146,8 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
             blind["dense"] = item.dense_blind
     if mode == "hybrid" and item.phrase is not None:
         rankings["phrase"] = np.array(sorted(item.phrase.tolist(), key=lambda p: (-float(lexical[p]), p)), np.int64)
-    defining = searcher.definition_positions(item.plan, rankings) if mode == "hybrid" else None
-    if defining is not None:
-        rankings["definition"] = defining
+    if mode == "hybrid":
+        rankings.update(searcher.answer_signals(item.plan, rankings, setting.weights))
     if mode == "bm25" and "translated" not in rankings:
         order = [(p, 0.0) for p in rankings["bm25"].tolist()]
     else:
@@ -194,6 +193,7 @@ GRID = {
     "translated": (1.0,),
     "trust": (0.25, 0.5, 0.8),
     "definition": (0.0, 1.0),
+    "quantity": (0.0, 0.5, 1.0),
     "phrase": (1.5,),
     "article": (0.0,),
     "article_top": (0,),
@@ -222,7 +222,8 @@ def grid(sets: Sequence[tuple[Searcher, Sequence[Prepared]]]) -> list[dict[str, 
         chosen = dict(zip(GRID, values, strict=True))
         setting = Setting(chosen["expansion"], chosen["words"], chosen["head"],
                           FusionWeights(dense=chosen["dense"], translated=chosen["translated"], phrase=chosen["phrase"],
-                                        translated_trust=chosen["trust"], definition=chosen["definition"]),
+                                        translated_trust=chosen["trust"], definition=chosen["definition"],
+                                        quantity=chosen["quantity"]),
                           chosen["article"], chosen["article_top"])
         rows.append({**chosen, **pooled(sets, setting)})
     return sorted(rows, key=lambda r: (-(r["recall@10"] + r["article_recall@10"]), -r["mrr@10"]))
@@ -254,7 +255,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         best = rows[0]
         setting = Setting(best["expansion"], best["words"], best["head"],
                           FusionWeights(dense=best["dense"], translated=best["translated"], phrase=best["phrase"],
-                                        translated_trust=best["trust"], definition=best["definition"]))
+                                        translated_trust=best["trust"], definition=best["definition"],
+                                        quantity=best["quantity"]))
         for mode in ("bm25", "hybrid"):
             print(f"  best on {queries} {mode}:",
                   json.dumps({k: round(v, 4) for k, v in score(searcher, items, setting, mode).items()}))
