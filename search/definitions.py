@@ -13,12 +13,12 @@ the weakest kind.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from indexer.normalise import skeleton, skeleton_words
-from search.lexicon import words_of
+from indexer.normalise import skeleton_words
 from search.resources import DATA_DIR
 
 DEFINITION_FORMS = DATA_DIR / "definition_forms.tsv"
@@ -34,7 +34,8 @@ HEAD_CHARS = 160  # the defined term and its connective open the clause
 @dataclass(frozen=True, slots=True)
 class DefinitionForms:
     cues: tuple[tuple[str, ...], ...]  # skeleton words of each cue (questions may be typed unmarked)
-    connectives: frozenset[str]  # each connective's marked words, joined by spaces ("là", not "lá" of "thuốc lá")
+    connectives: frozenset[str]  # as written, lower case ("là", not "lá" of "thuốc lá")
+    pattern: re.Pattern[str]  # any connective, as a whole word
 
 
 @lru_cache(maxsize=1)
@@ -47,10 +48,10 @@ def load_forms() -> DefinitionForms:
         if role == "cue":
             cues.append(tuple(skeleton_words(phrase)))
         elif role == "connective":
-            connectives.add(" ".join(words_of(phrase, "vi")))
+            connectives.add(unicodedata.normalize("NFC", phrase.strip().lower()))
         else:
             raise ValueError(f"{DEFINITION_FORMS.name}: unknown role {role!r} in {line!r}")
-    return DefinitionForms(tuple(cues), frozenset(connectives))
+    return DefinitionForms(tuple(cues), frozenset(connectives), _connective_pattern(frozenset(connectives)))
 
 
 def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
@@ -63,21 +64,24 @@ def asks_definition(query_words: Sequence[str], forms: DefinitionForms) -> bool:
     return any(_contains(query_words, cue) for cue in forms.cues)
 
 
+def _connective_pattern(connectives: frozenset[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(c) for c in sorted(connectives, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)", re.IGNORECASE)
+
+
 def defined_term(text: str, forms: DefinitionForms) -> tuple[str, ...] | None:
     """The skeleton words of the term a clause defines ("Không gian mạng là …" → khong gian mang), or None.
     The term is what precedes the first connective, with no punctuation inside it."""
-    head = LABEL.sub("", text[:HEAD_CHARS], count=1)
+    head = LABEL.sub("", unicodedata.normalize("NFC", text[:HEAD_CHARS]), count=1)
     stop = re.search(r"[,;:()\"“”]", head)
-    words = words_of(head[: stop.start()] if stop else head, "vi")
-    term = None
-    for end in range(1, min(len(words), MAX_TERM_WORDS + 1)):
-        if any(" ".join(words[end:end + width]) in forms.connectives for width in (3, 2, 1)):
-            term = words[:end]  # "được hiểu là" and "là" end the same term
-            break
-    else:  # "Hàng thừa kế thứ nhất gồm:": the connective right before the punctuation that ended the head
-        if stop and len(words) >= 2 and words[-1] in forms.connectives:
-            term = words[:-1]
-    return tuple(skeleton(word) or word for word in term) if term else None
+    found = forms.pattern.search(head, 0, stop.start() if stop else len(head))
+    if found is None and stop and head[stop.start()] == ":":  # "Hàng thừa kế thứ nhất gồm: …"
+        found = forms.pattern.search(head[: stop.start()].rstrip() + " ", 0)
+        found = found if found and found.end() >= len(head[: stop.start()].rstrip()) else None
+    if found is None:
+        return None
+    words = skeleton_words(head[: found.start()])
+    return tuple(words) if 0 < len(words) <= MAX_TERM_WORDS else None
 
 
 def definition_ranking(candidates: Iterable[tuple[int, str]], query_texts: Sequence[str],

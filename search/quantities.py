@@ -28,11 +28,21 @@ NUMBER = rf"(?:\d+(?:[.,]\d+)*|(?:{SPELLED})(?:\s+(?:{SPELLED}))*)(?:\s*\(\d+\))
 MULTIPLIER = r"(?:\s+(?:triệu|tỷ|nghìn|ngàn|trăm|million|billion|thousand))?"
 
 
+NUMBER_BEFORE = re.compile(rf"(?<![\w.,]){NUMBER}{MULTIPLIER}\s*$")  # on lower-case text
+LOOK_BACK = 40  # characters before a unit where its number must end ("hai mươi mốt tuổi", "1,6 triệu đồng")
+
+
 @dataclass(frozen=True, slots=True)
 class Quantity:
     name: str
     cues: tuple[tuple[str, ...], ...]  # skeleton words of each cue
-    stated: re.Pattern[str]  # a number followed by one of the units
+    units: re.Pattern[str]  # one of the units, as a whole word
+
+    def stated_in(self, text: str) -> bool:
+        """Whether the text states a number of this unit (the unit found first: most clauses have none)."""
+        lower = text.lower()
+        return any(NUMBER_BEFORE.search(lower, max(0, unit.start() - LOOK_BACK), unit.start())
+                   for unit in self.units.finditer(lower))
 
 
 @lru_cache(maxsize=1)
@@ -42,9 +52,14 @@ def load_quantities() -> tuple[Quantity, ...]:
         if not line.strip() or line.startswith("#"):
             continue
         name, cues, units = line.split("\t")
-        alternatives = "|".join(re.escape(u.strip().lower()) for u in sorted(units.split("|"), key=len, reverse=True))
-        stated = re.compile(rf"(?<![\w.,]){NUMBER}{MULTIPLIER}\s*(?:{alternatives})(?!\w)", re.IGNORECASE)
-        found.append(Quantity(name, tuple(tuple(skeleton_words(c)) for c in cues.split("|") if c.strip()), stated))
+        written = sorted((u.strip().lower() for u in units.split("|") if u.strip()), key=len, reverse=True)
+        # a unit that is a word stands alone ("tháng", not inside "thắng lợi"); a sign ("%") need not. One
+        # look-around around the words' alternation: one per word made the scan six times slower.
+        words = "|".join(re.escape(u) for u in written if u[0].isalnum())
+        signs = [re.escape(u) for u in written if not u[0].isalnum()]
+        units_pattern = re.compile("|".join([rf"(?<!\w)(?:{words})(?!\w)"] * bool(words) + signs))
+        found.append(Quantity(name, tuple(tuple(skeleton_words(c)) for c in cues.split("|") if c.strip()),
+                              units_pattern))
     return tuple(found)
 
 
@@ -66,4 +81,4 @@ def quantity_ranking(candidates: Iterable[tuple[int, str]], question: str,
     asked = asked_quantity(question, quantities)
     if asked is None:
         return []
-    return [position for position, text in candidates if asked.stated.search(text)]
+    return [position for position, text in candidates if asked.stated_in(text)]

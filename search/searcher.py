@@ -336,7 +336,8 @@ class Searcher:
                                               translated_mask))
         dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
         if mode == "hybrid":
-            for signal, positions in self.answer_signals(plan, rankings, weights).items():
+            pool = top_positions(lexical, max(weights.answer_depth, depth), mask)[0]
+            for signal, positions in self.answer_signals(plan, pool, rankings, weights).items():
                 rank(signal, positions, np.arange(len(positions), 0, -1, dtype=float))
 
         phrase_hits = verified
@@ -380,16 +381,18 @@ class Searcher:
                 "signals": sorted(rankings)}
         return hits, info
 
-    def answer_signals(self, plan: QueryPlan, rankings: dict[str, np.ndarray],
+    def answer_signals(self, plan: QueryPlan, pool: np.ndarray, rankings: dict[str, np.ndarray],
                        weights: FusionWeights) -> dict[str, np.ndarray]:
-        """Rankings of the lexical candidates (BM25's and the translation's) by what the question asks for:
-        `definition`, the clauses defining a term it names (search/definitions.py); `quantity`, the clauses
-        stating a quantity of the kind it asks for (search/quantities.py). A signal weighted 0 is skipped."""
+        """Rankings of the lexical candidates (`pool`, BM25's best, then the translation's ranking) by what
+        the question asks for: `definition`, the clauses defining a term it names, in its words, its
+        translation or an expansion's (search/definitions.py); `quantity`, the clauses stating a quantity of
+        the kind it asks for (search/quantities.py). A signal weighted 0 is skipped."""
         candidates = [(p, self._clauses[p].text) for p in dict.fromkeys(np.concatenate(
-            [rankings.get(s, np.zeros(0, np.int64)) for s in ("bm25", "translated")]).tolist())]
+            [pool, rankings.get("translated", np.zeros(0, np.int64))]).tolist())]
         found = {}
         if weights.definition and plan.answer_type not in QUANTITY_ANSWERS:
-            found["definition"] = definition_ranking(candidates, [plan.text, plan.translated_text])
+            named = [plan.text, plan.translated_text, *(t for e in plan.expansions for t in e.targets)]
+            found["definition"] = definition_ranking(candidates, named)
         if weights.quantity:
             found["quantity"] = quantity_ranking(candidates, plan.text)
         return {signal: np.array(positions, dtype=np.int64) for signal, positions in found.items() if positions}

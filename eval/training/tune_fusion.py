@@ -147,7 +147,8 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
     if mode == "hybrid" and item.phrase is not None:
         rankings["phrase"] = np.array(sorted(item.phrase.tolist(), key=lambda p: (-float(lexical[p]), p)), np.int64)
     if mode == "hybrid":
-        rankings.update(searcher.answer_signals(item.plan, rankings, setting.weights))
+        pool = top_positions(lexical, max(setting.weights.answer_depth, DEPTH), None)[0]
+        rankings.update(searcher.answer_signals(item.plan, pool, rankings, setting.weights))
     if mode == "bm25" and "translated" not in rankings:
         order = [(p, 0.0) for p in rankings["bm25"].tolist()]
     else:

@@ -34,7 +34,7 @@ def test_which_quantity_a_question_asks_for(question: str, kind: str | None) -> 
     ("Trách nhiệm của người lao động", set()),
 ])
 def test_how_a_clause_states_a_quantity(text: str, kinds: set[str]) -> None:
-    assert {q.name for q in load_quantities() if q.stated.search(text)} == kinds
+    assert {q.name for q in load_quantities() if q.stated_in(text)} == kinds
 
 
 def test_only_candidates_stating_the_asked_quantity_keep_their_lexical_order() -> None:
