@@ -54,6 +54,18 @@ def _skeleton_words(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(skeleton(word) or word for word in words)
 
 
+@lru_cache(maxsize=1)
+def _english_stemmer():
+    import snowballstemmer  # Snowball's English (Porter 2) stemmer: what Lucene and Elasticsearch use
+
+    return snowballstemmer.stemmer("english")
+
+
+def stems(words: Sequence[str]) -> tuple[str, ...]:
+    """English words' Snowball stems ("notarized", "notarization" → "notar"; "selling" → "sell")."""
+    return tuple(_english_stemmer().stemWords(list(words)))
+
+
 class PhraseTable:
     """Phrase → targets, looked up longest match first; `marked=False` lookups use the skeleton keys."""
 
@@ -61,6 +73,7 @@ class PhraseTable:
         self.language = language
         self._marked: dict[tuple[str, ...], list[Target]] = {}
         self._unmarked: dict[tuple[str, ...], list[Target]] = {}
+        self._stemmed: dict[tuple[str, ...], list[Target]] = {}  # English only: keys by stem
         self.longest = 1
 
     def __len__(self) -> int:
@@ -75,6 +88,8 @@ class PhraseTable:
             if target.text and all(t.text != target.text for t in entries):
                 entries.append(target)
         self._unmarked.setdefault(_skeleton_words(key), entries)
+        if self.language == "en":
+            self._stemmed.setdefault(stems(key), entries)
         self.longest = max(self.longest, len(key))
 
     def get(self, phrase: str) -> tuple[Target, ...]:
@@ -84,14 +99,18 @@ class PhraseTable:
         return list(self._marked)
 
     def find(self, words: Sequence[str], marked: bool = True, skip: Iterable[int] = (),
-             min_words: int = 1, bound: Iterable[int] = ()) -> list[Match]:
+             min_words: int = 1, bound: Iterable[int] = (), stemmed: bool = False) -> list[Match]:
         """Non-overlapping matches, longest first at each position, left to right; `skip`: word positions
         already taken by another table (a match never covers one); `min_words`: shorter phrases are not
         looked up (a lone unmarked syllable such as "bao" is báo, bào or bảo); `bound`: positions inside
-        a word of several syllables, where a one-syllable phrase is not matched ("kiện" in "điều kiện")."""
+        a word of several syllables, where a one-syllable phrase is not matched ("kiện" in "điều kiện");
+        `stemmed`: English words matched by their stems."""
         inside = set(bound)
-        table = self._marked if marked else self._unmarked
-        keys = tuple(words) if marked else _skeleton_words(words)
+        if stemmed:
+            table, keys = self._stemmed, stems(words)
+        else:
+            table = self._marked if marked else self._unmarked
+            keys = tuple(words) if marked else _skeleton_words(words)
         taken = set(skip)
         found: list[Match] = []
         position = 0

@@ -139,28 +139,22 @@ def _question_words(words: list[str], table: PhraseTable, marked: bool, bound: s
 
 
 def _lookup(words: list[str], tables: list[tuple[str, PhraseTable]], marked: bool,
-            skip: set[int] = frozenset(), bound: set[int] = frozenset()) -> tuple[list[Expansion], set[int], set[int]]:
+            skip: set[int] = frozenset(), bound: set[int] = frozenset(),
+            stemmed: bool = False) -> tuple[list[Expansion], set[int], set[int]]:
     """Matches of the tables, in order (a later table never overlaps an earlier one's match), the word
     positions they cover, and those that matches of several words cover (such a term keeps its function
     words)."""
     found: list[Expansion] = []
     covered, protected = set(skip), set()
     for name, table in tables:
-        for match in table.find(words, marked=marked, skip=covered, min_words=1 if marked else 2, bound=bound):
+        for match in table.find(words, marked=marked, skip=covered, min_words=1 if marked else 2, bound=bound,
+                                stemmed=stemmed):
             found.append(Expansion(match.phrase, tuple(t.text for t in match.targets),
                                    max(t.weight for t in match.targets), name, (match.start, match.end)))
             covered.update(range(match.start, match.end))
             if match.end - match.start > 1:
                 protected.update(range(match.start, match.end))
     return found, covered - set(skip), protected
-
-
-def _singular(word: str) -> str:
-    """A plain English plural's singular (laws, parties, taxes → law, party, tax), for glossary lookups."""
-    for suffix, replacement in (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("s", "")):
-        if word.endswith(suffix) and len(word) > len(suffix) + 2 and not word.endswith("ss"):
-            return word[: -len(suffix)] + replacement
-    return word
 
 
 def query_kind(text: str, phrases: tuple[str, ...], question: bool, crosslingual: bool) -> str:
@@ -225,16 +219,16 @@ def analyse(query: str, lexicon: Lexicon, corpus_languages: frozenset[str] = fro
     if target and not phrases:
         table = lexicon.glossary.en_to_vi if language == "en" else lexicon.glossary.vi_to_en
         translations, covered, translated = _lookup(words, [("glossary", table)], marked, bound=bound)
-        if language == "en":  # then plurals the table does not list, by their singular ("employees")
-            more, more_covered, more_protected = _lookup([_singular(w) for w in words], [("glossary", table)],
-                                                         marked, covered)
+        if language == "en":  # then forms the table does not list, by their stems ("employees", "notarized")
+            more, more_covered, more_protected = _lookup(words, [("glossary", table)], marked, covered,
+                                                         stemmed=True)
             translations, covered, translated = translations + more, covered | more_covered, translated | more_protected
         # an everyday English phrase ("fired") reaches the glossary through its legal term ("dismissal"),
         # unless the glossary translated those words already
         for expansion in (e for e in expansions if e.table == "thesaurus_en.tsv"
                           and not covered.intersection(range(*e.span))):
             for legal in expansion.targets:
-                found, _, _ = _lookup([_singular(w) for w in words_of(legal, language)], [("glossary", table)], True)
+                found, _, _ = _lookup(words_of(legal, language), [("glossary", table)], True, stemmed=True)
                 translations += [Expansion(expansion.source, f.targets, expansion.weight, "thesaurus_en.tsv+glossary",
                                            expansion.span) for f in found]
     drop -= expanded | translated

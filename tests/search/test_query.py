@@ -96,6 +96,14 @@ def test_an_english_question_is_translated_term_by_term(lexicon) -> None:
     assert plan.translated_text  # what a Vietnamese-only encoder is given
 
 
+def test_english_word_forms_the_glossary_does_not_list_are_found_by_their_stem(lexicon) -> None:
+    """"notarized" is not in the glossary, "notarization" is (công chứng); "employees" by "employee"."""
+    plan = analyse("Do I need my contract notarized?", lexicon, frozenset({"vi"}))
+    assert "công chứng" in {t for e in plan.translations if e.source == "notarized" for t in e.targets}
+    plan = analyse("Are employees entitled to severance allowances?", lexicon, frozenset({"vi"}))
+    assert "người lao động" in plan.translated_text and "trợ cấp thôi việc" in plan.translated_text
+
+
 def test_a_vietnamese_query_is_translated_only_when_the_corpus_holds_english(lexicon) -> None:
     assert analyse("xây dựng pháp luật", lexicon, frozenset({"vi"})).translations == ()
     plan = analyse("xây dựng pháp luật", lexicon, frozenset({"vi", "en"}))
