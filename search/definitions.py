@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from indexer.normalise import skeleton_words
 from search.resources import DATA_DIR
+from search.statements import contains_run
 
 DEFINITION_FORMS = DATA_DIR / "definition_forms.tsv"
 # A clause's own label ("3.", "a)", "-") before its text.
@@ -54,14 +55,9 @@ def load_forms() -> DefinitionForms:
     return DefinitionForms(tuple(cues), frozenset(connectives), _connective_pattern(frozenset(connectives)))
 
 
-def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
-    n = len(part)
-    return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
-
-
 def asks_definition(query_words: Sequence[str], forms: DefinitionForms) -> bool:
     """Whether the question (its skeleton words) holds a definition cue."""
-    return any(_contains(query_words, cue) for cue in forms.cues)
+    return any(contains_run(query_words, cue) for cue in forms.cues)
 
 
 def _connective_pattern(connectives: frozenset[str]) -> re.Pattern[str]:
@@ -96,6 +92,6 @@ def definition_ranking(candidates: Iterable[tuple[int, str]], query_texts: Seque
     found = []
     for order, (position, text) in enumerate(candidates):
         term = defined_term(text, forms)
-        if term and any(_contains(words, term) for words in queries):
+        if term and any(contains_run(words, term) for words in queries):
             found.append((-len(term), order, position))
     return [position for _, _, position in sorted(found)]

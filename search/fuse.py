@@ -16,7 +16,7 @@ import numpy as np
 RRF_K = 60
 # Signals ranking the lexical candidates by what the question asks for (Searcher.answer_signals): they judge
 # a clause in either language.
-ANSWER_SIGNALS = ("definition", "quantity")
+ANSWER_SIGNALS = ("definition", "statement")
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,18 +38,18 @@ class FusionWeights:
     translated_trust: float = 0.5
     # the clauses defining a term a definition question names (search/definitions.py)
     definition: float = 1.0
-    # the clauses stating a quantity of the kind a question asks for (search/quantities.py)
-    quantity: float = 0.5
+    # the clauses stating the kind of quantity or consequence a question asks for (search/statements.py)
+    statement: float = 0.5
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes
-    # how many of BM25's best the answer signals (definition, quantity) look through: on the Vietnamese
+    # how many of BM25's best the answer signals (definition, statement) look through: on the Vietnamese
     # questions' dev half 100 → 0.675 / 0.786, 200 → 0.684 / 0.795, 400 → 0.701 / 0.812, 800 → the same
     answer_depth: int = 400
     extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
 
     def as_map(self, dense: float) -> dict[str, float]:
         return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated,
-                "definition": self.definition, "quantity": self.quantity, **self.extra}
+                "definition": self.definition, "statement": self.statement, **self.extra}
 
 
 DEFAULT_WEIGHTS = FusionWeights()

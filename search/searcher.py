@@ -27,9 +27,9 @@ from search.highlight import term_spans, to_original
 from search.lexicon import load_lexicon
 from search.model import Hit
 from search.phrase import find_phrase, phrase_pattern, phrase_words
-from search.quantities import quantity_ranking
 from search.query import MODES, Filters, QueryPlan, analyse
 from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
+from search.statements import statement_ranking
 
 
 @dataclass(frozen=True, slots=True)
@@ -393,8 +393,8 @@ class Searcher:
         if weights.definition and plan.answer_type not in QUANTITY_ANSWERS:
             named = [plan.text, plan.translated_text, *(t for e in plan.expansions for t in e.targets)]
             found["definition"] = definition_ranking(candidates, named)
-        if weights.quantity:
-            found["quantity"] = quantity_ranking(candidates, plan.text)
+        if weights.statement:
+            found["statement"] = statement_ranking(candidates, plan.text)
         return {signal: np.array(positions, dtype=np.int64) for signal, positions in found.items() if positions}
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,

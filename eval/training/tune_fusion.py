@@ -194,7 +194,7 @@ GRID = {
     "translated": (1.0,),
     "trust": (0.25, 0.5, 0.8),
     "definition": (0.0, 1.0),
-    "quantity": (0.0, 0.5, 1.0),
+    "statement": (0.0, 0.5, 1.0),
     "phrase": (1.5,),
     "article": (0.0,),
     "article_top": (0,),
@@ -224,7 +224,7 @@ def grid(sets: Sequence[tuple[Searcher, Sequence[Prepared]]]) -> list[dict[str, 
         setting = Setting(chosen["expansion"], chosen["words"], chosen["head"],
                           FusionWeights(dense=chosen["dense"], translated=chosen["translated"], phrase=chosen["phrase"],
                                         translated_trust=chosen["trust"], definition=chosen["definition"],
-                                        quantity=chosen["quantity"]),
+                                        statement=chosen["statement"]),
                           chosen["article"], chosen["article_top"])
         rows.append({**chosen, **pooled(sets, setting)})
     return sorted(rows, key=lambda r: (-(r["recall@10"] + r["article_recall@10"]), -r["mrr@10"]))
@@ -257,7 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         setting = Setting(best["expansion"], best["words"], best["head"],
                           FusionWeights(dense=best["dense"], translated=best["translated"], phrase=best["phrase"],
                                         translated_trust=best["trust"], definition=best["definition"],
-                                        quantity=best["quantity"]))
+                                        statement=best["statement"]))
         for mode in ("bm25", "hybrid"):
             print(f"  best on {queries} {mode}:",
                   json.dumps({k: round(v, 4) for k, v in score(searcher, items, setting, mode).items()}))

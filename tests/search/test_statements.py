@@ -1,4 +1,4 @@
-"""Quantity questions: the candidates stating a quantity of the asked kind form a signal (search/quantities.py)."""
+"""Quantity and consequence questions: the candidates stating the asked kind form a signal (search/statements.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from search.quantities import asked_quantity, load_quantities, quantity_ranking
+from search.statements import asked_kind, load_answer_kinds, statement_ranking
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -20,7 +20,7 @@ from search.quantities import asked_quantity, load_quantities, quantity_ranking
     ("Sếp giữ bằng đại học bản gốc của nhân viên có đúng luật không?", None),
 ])
 def test_which_quantity_a_question_asks_for(question: str, kind: str | None) -> None:
-    asked = asked_quantity(question)
+    asked = asked_kind(question)
     assert (asked.name if asked else None) == kind
 
 
@@ -34,7 +34,7 @@ def test_which_quantity_a_question_asks_for(question: str, kind: str | None) -> 
     ("Trách nhiệm của người lao động", set()),
 ])
 def test_how_a_clause_states_a_quantity(text: str, kinds: set[str]) -> None:
-    assert {q.name for q in load_quantities() if q.stated_in(text)} == kinds
+    assert {q.name for q in load_answer_kinds() if q.stated_in(text)} == kinds
 
 
 def test_only_candidates_stating_the_asked_quantity_keep_their_lexical_order() -> None:
@@ -42,8 +42,8 @@ def test_only_candidates_stating_the_asked_quantity_keep_their_lexical_order() -
                   (8, "b) Ít nhất 30 ngày nếu làm việc theo hợp đồng xác định thời hạn"),
                   (2, "Người lao động đủ 18 tuổi"),
                   (6, "a) Ít nhất 45 ngày nếu làm việc theo hợp đồng không xác định thời hạn")]
-    assert quantity_ranking(candidates, "nghỉ việc phải báo trước mấy ngày?") == [8, 6]
-    assert quantity_ranking(candidates, "nghỉ việc có phải báo trước không?") == []
+    assert statement_ranking(candidates, "nghỉ việc phải báo trước mấy ngày?") == [8, 6]
+    assert statement_ranking(candidates, "nghỉ việc có phải báo trước không?") == []
 
 
 def test_a_quantity_question_gets_the_clause_stating_it(tmp_path: Path) -> None:
@@ -65,4 +65,4 @@ def test_a_quantity_question_gets_the_clause_stating_it(tmp_path: Path) -> None:
     question = "nghỉ việc thì người lao động phải báo trước mấy ngày?"
     assert not searcher.search(question, k=1, mode="bm25")[0].text.startswith("a) Ít nhất 45 ngày")
     top = searcher.search(question, k=1, mode="hybrid")[0]
-    assert top.text.startswith("a) Ít nhất 45 ngày") and top.scores["quantity_rank"] == 1.0
+    assert top.text.startswith("a) Ít nhất 45 ngày") and top.scores["statement_rank"] == 1.0

@@ -1,12 +1,12 @@
 """Questions asking for a quantity ("phải báo trước mấy ngày?", "bao nhiêu tuổi thì được kết hôn?", "how
-long …?"): the clauses that state a quantity of that kind.
+long …?"): the clauses that state one of that kind.
 
 A clause answering "mấy ngày" states a number of days ("Ít nhất 30 ngày …", "không quá 07 ngày làm việc");
-one answering "bao nhiêu tuổi" states an age ("đủ 20 tuổi trở lên", "đủ mười tám tuổi"). Which quantity a
-question asks for and how a clause writes it are data (`search/data/quantity_units.tsv`): cues are
-compared by skeleton (unmarked questions), units as written. Among the lexical candidates, those stating a
-quantity of the asked kind keep their lexical order and form one more fused signal, so the candidate that
-both matches the question's words and states the asked quantity rises.
+one answering "bao nhiêu tuổi" states an age ("đủ 20 tuổi trở lên", "đủ mười tám tuổi"). Which kind a
+question asks for and how a clause states it are data (`search/data/answer_statements.tsv`): cues are
+compared by skeleton (unmarked questions), units as written. Among the lexical candidates, those stating the
+asked kind keep their lexical order and form one more fused signal, so the candidate that both matches the
+question's words and states what it asks for rises.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from functools import lru_cache
 from indexer.normalise import skeleton_words
 from search.resources import DATA_DIR
 
-QUANTITY_UNITS = DATA_DIR / "quantity_units.tsv"
+ANSWER_STATEMENTS = DATA_DIR / "answer_statements.tsv"
 # A number as laws write it: digits with separators ("1,6", "1.000.000", "05") or spelled out ("mười tám",
 # "hai mươi mốt"), then an optional multiplier ("triệu", "tỷ").
 SPELLED = ("một|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|mốt|trăm|nghìn|ngàn|"
@@ -33,22 +33,22 @@ LOOK_BACK = 40  # characters before a unit where its number must end ("hai mươ
 
 
 @dataclass(frozen=True, slots=True)
-class Quantity:
+class AnswerKind:
     name: str
     cues: tuple[tuple[str, ...], ...]  # skeleton words of each cue
-    units: re.Pattern[str]  # one of the units, as a whole word
+    units: re.Pattern[str]  # one of the units a stating clause writes after a number, as a whole word
 
     def stated_in(self, text: str) -> bool:
-        """Whether the text states a number of this unit (the unit found first: most clauses have none)."""
+        """Whether the text states a number of one of the units (the unit found first: most clauses have none)."""
         lower = text.lower()
         return any(NUMBER_BEFORE.search(lower, max(0, unit.start() - LOOK_BACK), unit.start())
                    for unit in self.units.finditer(lower))
 
 
 @lru_cache(maxsize=1)
-def load_quantities() -> tuple[Quantity, ...]:
+def load_answer_kinds() -> tuple[AnswerKind, ...]:
     found = []
-    for line in QUANTITY_UNITS.read_text(encoding="utf-8").splitlines():
+    for line in ANSWER_STATEMENTS.read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, cues, units = line.split("\t")
@@ -58,27 +58,28 @@ def load_quantities() -> tuple[Quantity, ...]:
         words = "|".join(re.escape(u) for u in written if u[0].isalnum())
         signs = [re.escape(u) for u in written if not u[0].isalnum()]
         units_pattern = re.compile("|".join([rf"(?<!\w)(?:{words})(?!\w)"] * bool(words) + signs))
-        found.append(Quantity(name, tuple(tuple(skeleton_words(c)) for c in cues.split("|") if c.strip()),
-                              units_pattern))
+        found.append(AnswerKind(name, tuple(tuple(skeleton_words(c)) for c in cues.split("|") if c.strip()),
+                                units_pattern))
     return tuple(found)
 
 
-def _contains(words: Sequence[str], part: Sequence[str]) -> bool:
+def contains_run(words: Sequence[str], part: Sequence[str]) -> bool:
+    """Whether `part` occurs in `words` as a contiguous run."""
     n = len(part)
     return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
 
 
-def asked_quantity(question: str, quantities: Sequence[Quantity] | None = None) -> Quantity | None:
-    """The kind of quantity a question asks for (the first row whose cue it holds), or None."""
+def asked_kind(question: str, kinds: Sequence[AnswerKind] | None = None) -> AnswerKind | None:
+    """What a question asks for (the first row whose cue it holds), or None."""
     words = skeleton_words(question)
-    return next((q for q in quantities or load_quantities() if any(_contains(words, cue) for cue in q.cues)), None)
+    return next((k for k in kinds or load_answer_kinds() if any(contains_run(words, cue) for cue in k.cues)), None)
 
 
-def quantity_ranking(candidates: Iterable[tuple[int, str]], question: str,
-                     quantities: Sequence[Quantity] | None = None) -> list[int]:
-    """The candidates ((position, clause text), in lexical order) stating a quantity of the kind the question
-    asks for, in that order; [] when it asks for none."""
-    asked = asked_quantity(question, quantities)
+def statement_ranking(candidates: Iterable[tuple[int, str]], question: str,
+                      kinds: Sequence[AnswerKind] | None = None) -> list[int]:
+    """The candidates ((position, clause text), in lexical order) stating what the question asks for, in that
+    order; [] when it asks for nothing the table knows."""
+    asked = asked_kind(question, kinds)
     if asked is None:
         return []
     return [position for position, text in candidates if asked.stated_in(text)]
