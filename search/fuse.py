@@ -38,7 +38,7 @@ class FusionWeights:
     translated_trust: float = 0.5
     # the clauses defining a term a definition question names (search/definitions.py)
     definition: float = 1.0
-    # the clauses stating the kind of quantity or consequence a question asks for (search/statements.py)
+    # the clauses stating a quantity of the kind a question asks for (search/statements.py)
     statement: float = 0.5
     rrf_k: int = RRF_K
     depth: int = 100  # how many candidates each signal contributes

@@ -1,6 +1,7 @@
 """The query side: open an index directory once, answer searches from any number of threads.
 
 Pipeline per query: parse (quoted phrases, language) → normalise → terms → retrieve (BM25, dense) →
+answer signals (BM25's candidates that define the term, or state the quantity, a question asks for) →
 verify phrases (exhaustive: every clause holding all the phrase's words, then the pattern) → fuse
 (weighted RRF) → highlight (mapped back to original text) → Hit with citation and document metadata.
 """
@@ -385,8 +386,8 @@ class Searcher:
                        weights: FusionWeights) -> dict[str, np.ndarray]:
         """Rankings of the lexical candidates (`pool`, BM25's best, then the translation's ranking) by what
         the question asks for: `definition`, the clauses defining a term it names, in its words, its
-        translation or an expansion's (search/definitions.py); `quantity`, the clauses stating a quantity of
-        the kind it asks for (search/quantities.py). A signal weighted 0 is skipped."""
+        translation or an expansion's (search/definitions.py); `statement`, the clauses stating a quantity
+        of the kind it asks for (search/statements.py). A signal weighted 0 is skipped."""
         candidates = [(p, self._clauses[p].text) for p in dict.fromkeys(np.concatenate(
             [pool, rankings.get("translated", np.zeros(0, np.int64))]).tolist())]
         found = {}
