@@ -6,6 +6,7 @@ import contextlib
 import io
 import unicodedata
 from collections.abc import Iterator
+from pathlib import Path
 
 # Tone marks are combining characters in windows-1258; the other diacritics are in precomposed letters.
 TONE_MARKS = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
@@ -168,3 +169,15 @@ def rtf_escape(text: str) -> str:
 def make_rtf(text: str) -> bytes:
     return ("{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0 Times New Roman;}}\\uc1\n"
             + rtf_escape(text) + "\n}").encode("ascii")
+
+
+def one_file_searcher(tmp_path: Path, name: str, text: str):
+    """A lexical-only index of one text file, opened: for ranking tests on a few hand-written clauses."""
+    from indexer.build import build_index
+    from search import Searcher
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / name).write_text(text, encoding="utf-8")
+    build_index(corpus, tmp_path / "index", dense=False, progress=False)
+    return Searcher.open(tmp_path / "index")

@@ -8,6 +8,7 @@ import pytest
 
 from indexer.normalise import skeleton_words
 from search.definitions import asks_definition, defined_term, definition_ranking, load_forms
+from tests.helpers import one_file_searcher
 
 
 @pytest.mark.parametrize(("text", "term"), [
@@ -53,20 +54,13 @@ def test_the_longest_named_term_ranks_first_then_lexical_order() -> None:
 
 def test_a_definition_question_gets_the_defining_clause_first(tmp_path: Path) -> None:
     """BM25 alone prefers the clause that repeats the question's words; the definition comes first fused."""
-    from indexer.build import build_index
-    from search import Searcher
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "luat-an-ninh-mang.txt").write_text(
+    searcher = one_file_searcher(tmp_path, "luat-an-ninh-mang.txt",
         "LUẬT AN NINH MẠNG\n\nĐiều 2. Giải thích từ ngữ\n\nTrong Luật này, các từ ngữ dưới đây được hiểu như sau:\n"
         "1. An ninh mạng là sự bảo đảm hoạt động trên không gian mạng không gây phương hại đến an ninh quốc gia.\n"
         "2. Không gian mạng là mạng lưới kết nối của cơ sở hạ tầng công nghệ thông tin.\n\n"
         "Điều 16. Thông tin trên không gian mạng\n\n"
         "1. Thông tin trên không gian mạng, không gian mạng quốc gia và không gian mạng toàn cầu có nội dung "
-        "tuyên truyền chống Nhà nước bị nghiêm cấm trên không gian mạng.\n", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", dense=False, progress=False)
-    searcher = Searcher.open(tmp_path / "index")
+        "tuyên truyền chống Nhà nước bị nghiêm cấm trên không gian mạng.\n")
     question = "khong gian mang la gi"
     assert not searcher.search(question, k=1, mode="bm25")[0].text.startswith("2. Không gian mạng là")
     hit = searcher.search(question, k=1, mode="hybrid")[0]

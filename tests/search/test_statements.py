@@ -1,4 +1,4 @@
-"""Quantity and consequence questions: the candidates stating the asked kind form a signal (search/statements.py)."""
+"""Quantity questions: the candidates stating a quantity of the asked kind form a signal (search/statements.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from search.statements import asked_kind, load_answer_kinds, statement_ranking
+from tests.helpers import one_file_searcher
 
 
 @pytest.mark.parametrize(("question", "kind"), [
@@ -49,19 +50,12 @@ def test_only_candidates_stating_the_asked_quantity_keep_their_lexical_order() -
 def test_a_quantity_question_gets_the_clause_stating_it(tmp_path: Path) -> None:
     """BM25 alone prefers the clause that repeats the question's words; fused, the one stating the number of
     days comes first."""
-    from indexer.build import build_index
-    from search import Searcher
-
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "bo-luat-lao-dong.txt").write_text(
+    searcher = one_file_searcher(tmp_path, "bo-luat-lao-dong.txt",
         "BỘ LUẬT LAO ĐỘNG\n\nĐiều 35. Quyền đơn phương chấm dứt hợp đồng lao động\n\n"
         "1. Khi đơn phương chấm dứt hợp đồng lao động, phải thông báo như sau:\n"
         "a) Ít nhất 45 ngày nếu làm việc theo hợp đồng không xác định thời hạn;\n\n"
         "Điều 36. Nghỉ việc riêng\n\n1. Người lao động nghỉ việc riêng phải báo trước; người lao động nghỉ "
-        "việc báo trước cho người sử dụng lao động về việc nghỉ việc của người lao động.\n", encoding="utf-8")
-    build_index(corpus, tmp_path / "index", dense=False, progress=False)
-    searcher = Searcher.open(tmp_path / "index")
+        "việc báo trước cho người sử dụng lao động về việc nghỉ việc của người lao động.\n")
     question = "nghỉ việc thì người lao động phải báo trước mấy ngày?"
     assert not searcher.search(question, k=1, mode="bm25")[0].text.startswith("a) Ít nhất 45 ngày")
     top = searcher.search(question, k=1, mode="hybrid")[0]
