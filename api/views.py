@@ -53,25 +53,20 @@ def clause_detail(library: Library, clause_id: str) -> ClauseDetail:
     )
 
 
+def outline_fields(clause: Any) -> dict[str, Any]:
+    """What an outline entry says of a clause; the document view's clauses say it too."""
+    return {"clause_id": clause.id, "kind": clause.kind, "label": clause.path[-1].label if clause.path else "",
+            "path": clause_path(clause), "depth": len(clause.path), "title": clause.title,
+            "parent_id": clause.parent_id, "citation": clause.citation}
+
+
 def document_detail(library: Library, doc_id: str, max_depth: int | None = None, offset: int = 0,
                     limit: int = OUTLINE_PAGE) -> DocumentDetail:
     """Metadata, one page of the outline (`limit` entries from `offset`; to `max_depth` levels when given)
     and references out of and into the document."""
     document = library.document(doc_id)
     clauses = [c for c in document.clauses if max_depth is None or len(c.path) <= max_depth]
-    outline = [
-        OutlineEntry(
-            clause_id=clause.id,
-            kind=clause.kind,
-            label=clause.path[-1].label if clause.path else "",
-            path=clause_path(clause),
-            depth=len(clause.path),
-            title=clause.title,
-            parent_id=clause.parent_id,
-            citation=clause.citation,
-        )
-        for clause in clauses[offset : offset + limit]
-    ]
+    outline = [OutlineEntry(**outline_fields(clause)) for clause in clauses[offset : offset + limit]]
     following = offset + limit
     return DocumentDetail(
         **library.summaries[doc_id].model_dump(),

@@ -22,8 +22,7 @@ from api.schemas import (
     DocumentList,
     DocumentText,
 )
-from api.views import clause_detail, document_detail
-from search.searcher import clause_path  # the same human path as Hit.path: "Điều 5 > khoản 2"
+from api.views import clause_detail, document_detail, outline_fields
 
 # The headings a reader navigates by: Phần / Chương / Mục / Điều of a law, Mục I / 1 / a of a plan, appendices.
 OUTLINE_KINDS = frozenset({"phan", "chuong", "muc", "dieu", "part", "appendix", "item", "point"})
@@ -60,14 +59,7 @@ def get_document_text(library: LibraryDep, doc_id: Annotated[str, PathParam(max_
     document = library.document(doc_id)
     clauses = [
         ClauseView(
-            clause_id=clause.id,
-            kind=clause.kind,
-            label=clause.path[-1].label if clause.path else "",
-            path=clause_path(clause),
-            depth=len(clause.path),
-            title=clause.title,
-            parent_id=clause.parent_id,
-            citation=clause.citation,
+            **outline_fields(clause),
             citation_en=clause.citation_en,
             display_text=clause.display_mapped().text,
             fields=dict(clause.fields),
