@@ -7,10 +7,11 @@ does not export. `tests/indexer/test_bm25_adapter.py` fails if bm25s changes it.
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
 import numpy as np
+
+from indexer.imports import import_hiding
 
 # BM25 parameters shared by the index and the rank-bm25 reference test. bm25s "atire" term frequency
 # ((k1+1)·tf / (tf + k1·(1-b+b·dl/avgdl))) with "robertson" idf (log((N-df+0.5)/(df+0.5)), floored at 0) is
@@ -26,23 +27,10 @@ BM25S_OPTIONAL = ("numba", "scipy")
 
 
 def import_bm25s() -> Any:
-    """bm25s, imported with numba and scipy hidden from it when they are not loaded yet.
-
-    A None entry in `sys.modules` makes bm25s take a package as absent (its NUMBA_AVAILABLE and
-    SCIPY_AVAILABLE flags); the entries are removed right after, so ranx, scikit-learn and lexvn's own
-    builds still import numba and scipy as usual. `tests/indexer/test_bm25_adapter.py` checks both.
-    """
-    if "bm25s" in sys.modules:
-        return sys.modules["bm25s"]
-    hidden = [name for name in BM25S_OPTIONAL if name not in sys.modules]
-    sys.modules.update(dict.fromkeys(hidden))
-    try:
-        import bm25s
-    finally:
-        for name in hidden:
-            if name in sys.modules and sys.modules[name] is None:
-                del sys.modules[name]
-    return bm25s
+    """bm25s, imported with numba and scipy hidden from it when they are not loaded yet: it then takes them
+    as absent (its NUMBA_AVAILABLE and SCIPY_AVAILABLE flags), while ranx, scikit-learn and lexvn's own builds
+    still import them as usual. `tests/indexer/test_bm25_adapter.py` checks both."""
+    return import_hiding("bm25s", BM25S_OPTIONAL)
 
 
 def idf_array(document_frequencies: np.ndarray, n_docs: int) -> np.ndarray:

@@ -24,6 +24,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from indexer.imports import import_hiding
+
 # Term patterns, applied to lower-cased normalised text. Rules as data: (name, pattern).
 SYLLABLE = re.compile(r"[^\W_]+")
 COMPOUND_PATTERNS = (
@@ -101,23 +103,14 @@ UNDERTHESEA_OPTIONAL = (
 
 
 def import_underthesea() -> Any:
-    """underthesea without its optional pipelines (`underthesea.translate` and the like are None).
-
-    A None entry in `sys.modules` makes an import fail as "not installed", which underthesea's own
-    `get_optional_import` answers with None; the entries are removed right after, so a later explicit
-    `import underthesea.pipeline.translate` still works.
-    """
-    if "underthesea" not in sys.modules:
-        blocked = [name for name in UNDERTHESEA_OPTIONAL if name not in sys.modules]
-        sys.modules.update(dict.fromkeys(blocked))
-        try:
-            import underthesea  # noqa: F401
-        finally:
-            for name in blocked:
-                if name in sys.modules and sys.modules[name] is None:
-                    del sys.modules[name]
-        _preload_word_model()
-    return sys.modules["underthesea"]
+    """underthesea without its optional pipelines: its own `get_optional_import` answers the hidden ones with
+    None (`underthesea.translate` and the like), and a later explicit `import underthesea.pipeline.translate`
+    still works."""
+    if "underthesea" in sys.modules:
+        return sys.modules["underthesea"]
+    module = import_hiding("underthesea", UNDERTHESEA_OPTIONAL)
+    _preload_word_model()
+    return module
 
 
 WORD_MODEL_FILES = ("models.bin", "features.bin", "dictionary.bin")
