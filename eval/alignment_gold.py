@@ -37,6 +37,7 @@ from eval.paths import ROOT
 from indexer.model import Document
 from indexer.normalise import skeleton_words
 from search.crosscheck.align import Alignment, Similarities, alignable, clause_body, select, similarities
+from search.lexicon import contains_run
 
 GOLD = ROOT / "eval" / "alignment" / "seed_plans_vs_66.jsonl"
 PAIR_RELATIONS = ("implements", "changes")
@@ -52,11 +53,6 @@ def half_of(record: dict[str, Any]) -> str:
     return "calibration" if number % 2 else "report"
 
 
-def _contains(haystack: list[str], needle: list[str]) -> bool:
-    n = len(needle)
-    return n > 0 and any(haystack[i:i + n] == needle for i in range(len(haystack) - n + 1))
-
-
 def anchor_clauses(document: Document, anchor: str | None) -> list[str]:
     """Ids of the alignable clauses of `document` containing `anchor`; the smallest ones (no clause whose
     child also contains it)."""
@@ -64,7 +60,7 @@ def anchor_clauses(document: Document, anchor: str | None) -> list[str]:
         return []
     needle = skeleton_words(anchor)
     found = [c for c in document.clauses if alignable(c)
-             and (_contains(skeleton_words(clause_body(c)), needle) or _contains(skeleton_words(c.text), needle))]
+             and (contains_run(skeleton_words(clause_body(c)), needle) or contains_run(skeleton_words(c.text), needle))]
     parents = {c.parent_id for c in found}
     return passage(document, [c.id for c in found if c.id not in parents])
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.normalise import skeleton_words
+from search.lexicon import contains_run, data_rows
 from search.resources import DATA_DIR
-from search.statements import contains_run
 
 DEFINITION_FORMS = DATA_DIR / "definition_forms.tsv"
 # A clause's own label ("3.", "a)", "-") before its text.
@@ -42,16 +42,13 @@ class DefinitionForms:
 @lru_cache(maxsize=1)
 def load_forms() -> DefinitionForms:
     cues, connectives = [], set()
-    for line in DEFINITION_FORMS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        role, phrase = line.split("\t")
+    for role, phrase in data_rows(DEFINITION_FORMS):
         if role == "cue":
             cues.append(tuple(skeleton_words(phrase)))
         elif role == "connective":
-            connectives.add(unicodedata.normalize("NFC", phrase.strip().lower()))
+            connectives.add(unicodedata.normalize("NFC", phrase.lower()))
         else:
-            raise ValueError(f"{DEFINITION_FORMS.name}: unknown role {role!r} in {line!r}")
+            raise ValueError(f"{DEFINITION_FORMS.name}: unknown role {role!r} of {phrase!r}")
     return DefinitionForms(tuple(cues), frozenset(connectives), _connective_pattern(frozenset(connectives)))
 
 

@@ -50,6 +50,12 @@ def words_of(text: str, language: str) -> list[str]:
     return WORD.findall(normalise(text, language))
 
 
+def contains_run(words: Sequence[str], part: Sequence[str]) -> bool:
+    """Whether `part` occurs in `words` as a contiguous run."""
+    n = len(part)
+    return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
+
+
 def _skeleton_words(words: Sequence[str]) -> tuple[str, ...]:
     return tuple(skeleton(word) or word for word in words)
 
@@ -130,13 +136,15 @@ class PhraseTable:
         return found
 
 
-def _rows(path: Path) -> Iterable[list[str]]:
+def data_rows(path: Path) -> Iterable[list[str]]:
+    """The rows of a tab-separated data file: blank lines and `#` comments skipped, cells stripped."""
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             yield [cell.strip() for cell in line.split("\t")]
 
 
-def _alternatives(cell: str) -> list[str]:
+def alternatives(cell: str) -> list[str]:
+    """The \" | \"-separated alternatives of a data cell."""
     return [part.strip() for part in cell.split("|") if part.strip()]
 
 
@@ -153,8 +161,8 @@ class Glossary:
         en_to_vi, vi_to_en = PhraseTable("en"), PhraseTable("vi")
         entries = 0
         for path in sorted(directory.glob("*.tsv")):
-            for row in _rows(path):
-                english, vietnamese = row[0], _alternatives(row[1])
+            for row in data_rows(path):
+                english, vietnamese = row[0], alternatives(row[1])
                 source = row[3] if len(row) > 3 and row[3] else path.stem
                 entries += 1
                 en_to_vi.add(english, [Target(v, 1.0, source) for v in vietnamese])
@@ -166,9 +174,9 @@ class Glossary:
 def load_thesaurus(path: Path, language: str) -> PhraseTable:
     """A thesaurus file: everyday <TAB> statutory | … <TAB> weight (0.3 loose … 1.0 a true synonym)."""
     table = PhraseTable(language)
-    for row in _rows(path):
+    for row in data_rows(path):
         weight = float(row[2]) if len(row) > 2 and row[2] else 1.0
-        table.add(row[0], [Target(target, weight, path.name) for target in _alternatives(row[1])])
+        table.add(row[0], [Target(target, weight, path.name) for target in alternatives(row[1])])
     return table
 
 
@@ -207,7 +215,7 @@ def load_question_forms(path: Path = QUESTION_FORMS) -> dict[str, PhraseTable]:
     """Question words and particles per language (`data/question_forms.tsv`: language, phrase, action,
     answer type): the table's targets carry "action:answer" so the analysis can read both."""
     tables = {"vi": PhraseTable("vi"), "en": PhraseTable("en")}
-    for row in _rows(path):
+    for row in data_rows(path):
         language, phrase, action = row[0], row[1], row[2]
         answer = row[3] if len(row) > 3 else ""
         tables[language].add(phrase, [Target(f"{action}:{answer}", 1.0, path.name)])
@@ -216,8 +224,8 @@ def load_question_forms(path: Path = QUESTION_FORMS) -> dict[str, PhraseTable]:
 
 def load_answer_types(path: Path = ANSWER_TYPES) -> dict[str, tuple[Target, ...]]:
     """Answer type → what a clause giving that kind of answer says (`data/answer_types.tsv`)."""
-    return {row[0]: tuple(Target(phrase, float(row[2]), path.name) for phrase in _alternatives(row[1]))
-            for row in _rows(path)}
+    return {row[0]: tuple(Target(phrase, float(row[2]), path.name) for phrase in alternatives(row[1]))
+            for row in data_rows(path)}
 
 
 def question_form(target: Target) -> QuestionForm:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from indexer.normalise import skeleton_words
+from search.lexicon import alternatives, contains_run, data_rows
 from search.resources import DATA_DIR
 
 ANSWER_STATEMENTS = DATA_DIR / "answer_statements.tsv"
@@ -48,25 +49,15 @@ class AnswerKind:
 @lru_cache(maxsize=1)
 def load_answer_kinds() -> tuple[AnswerKind, ...]:
     found = []
-    for line in ANSWER_STATEMENTS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        name, cues, units = line.split("\t")
-        written = sorted((u.strip().lower() for u in units.split("|") if u.strip()), key=len, reverse=True)
+    for name, cues, units in data_rows(ANSWER_STATEMENTS):
+        written = sorted((u.lower() for u in alternatives(units)), key=len, reverse=True)
         # a unit that is a word stands alone ("tháng", not inside "thắng lợi"); a sign ("%") need not. One
         # look-around around the words' alternation: one per word made the scan six times slower.
         words = "|".join(re.escape(u) for u in written if u[0].isalnum())
         signs = [re.escape(u) for u in written if not u[0].isalnum()]
         units_pattern = re.compile("|".join([rf"(?<!\w)(?:{words})(?!\w)"] * bool(words) + signs))
-        found.append(AnswerKind(name, tuple(tuple(skeleton_words(c)) for c in cues.split("|") if c.strip()),
-                                units_pattern))
+        found.append(AnswerKind(name, tuple(tuple(skeleton_words(c)) for c in alternatives(cues)), units_pattern))
     return tuple(found)
-
-
-def contains_run(words: Sequence[str], part: Sequence[str]) -> bool:
-    """Whether `part` occurs in `words` as a contiguous run."""
-    n = len(part)
-    return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
 
 
 def asked_kind(question: str, kinds: Sequence[AnswerKind] | None = None) -> AnswerKind | None:
