@@ -58,6 +58,9 @@ class DocumentSubset:
     def get_document(self, doc_id: str) -> Any:
         return self.by_id.get(doc_id)
 
+    def document_header(self, doc_id: str) -> Any:
+        return self.by_id.get(doc_id)
+
     def documents(self) -> list[Any]:
         return list(self.by_id.values())
 
@@ -73,7 +76,7 @@ def subset_for(searcher: Any, doc: str | None, against: str | None) -> DocumentS
     if doc is None:
         ids = [against, *implementing_documents(searcher, against)]
     else:
-        ids = [doc, against] if against else [doc, *cited_documents(searcher.get_document(doc))]
+        ids = [doc, against] if against else [doc, *cited_documents(searcher.document_header(doc))]
     documents = {doc_id: searcher.get_document(doc_id) for doc_id in ids}
     documents = {doc_id: document for doc_id, document in documents.items() if document is not None}
     return DocumentSubset(documents, {doc_id: searcher.clause_vectors(doc_id) for doc_id in documents})

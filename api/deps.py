@@ -88,7 +88,7 @@ class Library:
             if self._references_in is None:
                 found: dict[str, list[ReferenceOut]] = {}
                 for other_id in self.summaries:
-                    for reference in self.document(other_id).references:
+                    for reference in self.searcher.document_header(other_id).references:
                         target = reference.resolved_doc_id
                         if target and target != other_id:
                             found.setdefault(target, []).append(reference_out(reference, other_id))

@@ -4,8 +4,8 @@ Stages, each timed in the manifest: ingest (load → clean → parse, by `indexe
 (underthesea, cached by text hash), bm25 (two bm25s indexes: clause body and heading chain), encode
 (sentence-transformers), faiss. Incremental: documents whose file hash is unchanged are taken from the
 previous version and only new or changed files are ingested again. What an unchanged document costs is
-kept small: it is read as a "light" document (metadata and references from documents.index.jsonl, not
-its text and clauses), its line of documents.jsonl is copied byte for byte, its BM25 term-count rows come
+kept small: it is read as a "light" document (its header in the store: metadata and references, not its
+text and clauses), its rows of the store are copied as they are (`indexer.store`), its BM25 term-count rows come
 from terms.npz (the score matrices are recomputed from counts, vectorised, bit-identical to bm25s), and its
 vectors stay in the HNSW graph, which is renumbered with the changed documents' old rows as tombstones.
 Vectors are keyed by clause and passage (`indexer.vectors`), never by position alone.
@@ -23,10 +23,10 @@ than repeating heading tokens in the body keeps body length normalisation and th
 
 from __future__ import annotations
 
-import json
 import logging
+import sqlite3
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -59,6 +59,7 @@ from indexer.state import (  # re-exported: the build's public names before inde
     pipeline_fingerprint,
     terms_stamp,
 )
+from indexer.store import STORE_FILE, TABLE_FILE, Store, StoreError, table_of_store, write_store
 from indexer.vectors import (
     VECTOR_KEYS_FILE,
     DenseRows,
@@ -77,14 +78,9 @@ __all__ = ["INDEX_MODULES", "INGEST_MODULES", "IndexInvariantError", "build_inde
 log = logging.getLogger(__name__)
 
 HEAD_WEIGHT = 0.35
-DOCUMENTS_FILE = "documents.jsonl"
 REPORT_FILE = "ingest_report.json"
 REPORT_TEXT = "ingest_report.txt"
 FAISS_FILE = "dense.faiss"
-# Per document: where its line lies in documents.jsonl, its clause count and its JSON without text and
-# clauses. An incremental build reads this instead of parsing every document (most of documents.jsonl).
-DOC_INDEX_FILE = "documents.index.jsonl"
-LIGHT_OMITS = ("text", "clauses")
 BODY_DIR = "bm25_body"
 HEAD_DIR = "bm25_head"
 # Per-clause term counts of both BM25 fields, by document: an incremental build recomputes only the
@@ -100,15 +96,15 @@ class Previous:
 
     directory: Path | None = None
     manifest: mf.Manifest | None = None
-    # by source path; "light" documents (no text, no clauses) when the version has a DOC_INDEX_FILE
+    # by source path; "light" documents (headers: no text, no clauses)
     documents: dict[str, Document] = field(default_factory=dict)
     vectors: OldVectors | None = None  # same model (and weights) only
     faiss: Any = None  # the loaded FAISS index when vectors are (an HNSW one is updated, not rebuilt)
-    # source → (offset, length) of its line in documents.jsonl, clause count, resolved reference targets
-    # when read: unchanged documents are written back byte for byte instead of being serialised again.
-    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    store: Store | None = None
+    # source → its document position and first clause position in the store, and its clause count: an
+    # unchanged document's rows are copied from the store instead of being encoded again.
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict)
     clause_counts: dict[str, int] = field(default_factory=dict)
-    resolved: dict[str, list[str | None]] = field(default_factory=dict)
 
     def reused(self, doc: Document) -> bool:
         """Whether `doc` is this version's document object, taken over unchanged."""
@@ -117,20 +113,13 @@ class Previous:
     def clause_count(self, doc: Document) -> int:
         return self.clause_counts[doc.source] if self.reused(doc) else len(doc.clauses)
 
-    def raw_line(self, doc: Document) -> bytes:
-        offset, length = self.spans[doc.source]
-        with (self.directory / DOCUMENTS_FILE).open("rb") as handle:
-            handle.seek(offset)
-            return handle.read(length)
-
     def full_document(self, doc: Document) -> Document:
         """The complete document (text, clauses) of a light one, with `doc`'s current reference targets."""
-        if not self.reused(doc) or doc.clauses or doc.text:
+        if not self.reused(doc) or doc.clauses or doc.text or self.store is None:
             return doc
-        full = Document.from_dict(json.loads(self.raw_line(doc)))
-        for reference, current in zip(full.references, doc.references, strict=True):
-            reference.resolved_doc_id = current.resolved_doc_id
-        return full
+        doc_position, first = self.positions[doc.source]
+        return replace(doc, text=self.store.document_text(doc_position),
+                       clauses=self.store.clauses(first, first + self.clause_counts[doc.source]))
 
 
 class IndexInvariantError(mf.IndexError_):
@@ -143,24 +132,22 @@ def _load_previous(index_dir: Path, model_name: str | None) -> Previous:
         return _read_previous(index_dir, model_name)
     except mf.IndexNotFound:
         return Previous()
-    except (mf.IndexError_, OSError, ValueError, KeyError, TypeError, RuntimeError, VectorKeyError) as error:
+    except (mf.IndexError_, OSError, ValueError, KeyError, TypeError, RuntimeError, VectorKeyError, StoreError,
+            sqlite3.Error) as error:
         log.warning("the live version of %s cannot be reused, building from scratch: %s", index_dir, error)
         return Previous()
 
 
 def _read_previous(index_dir: Path, model_name: str | None) -> Previous:
     directory, manifest = mf.open_version(index_dir)
-    documents, spans, counts = [], {}, {}
-    with (directory / DOC_INDEX_FILE).open(encoding="utf-8") as handle:
-        for line in handle:
-            entry = json.loads(line)
-            doc = Document.from_dict({**entry["document"], "text": "", "clauses": []})
-            documents.append(doc)
-            spans[doc.source] = (entry["offset"], entry["length"])
-            counts[doc.source] = entry["clauses"]
-    previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, spans=spans,
-                        clause_counts=counts,
-                        resolved={d.source: [r.resolved_doc_id for r in d.references] for d in documents})
+    store = Store(directory / STORE_FILE)
+    documents, positions, counts = [], {}, {}
+    for doc_position, (doc, first, count) in enumerate(store.headers()):
+        documents.append(doc)
+        positions[doc.source] = (doc_position, first)
+        counts[doc.source] = count
+    previous = Previous(directory, manifest, {doc.source: doc for doc in documents}, store=store,
+                        positions=positions, clause_counts=counts)
     built_model = (manifest.model or {}).get("name")
     if model_name is not None and built_model == model_name and (directory / FAISS_FILE).is_file() \
             and not model_changed(manifest.model):
@@ -174,12 +161,6 @@ def _read_previous(index_dir: Path, model_name: str | None) -> Previous:
         if graph_outdated(manifest.model):  # vectors are reused, the graph is built anew
             previous.faiss = None
     return previous
-
-
-def read_documents(directory: Path) -> Iterable[Document]:
-    with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
-        for line in handle:
-            yield Document.from_dict(json.loads(line))
 
 
 def _ingest(corpus_dir: Path, state: CorpusState, previous: Previous,
@@ -554,38 +535,12 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
     return fields, cache
 
 
-def _light(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if key not in LIGHT_OMITS}
-
-
 def _write_documents(build_dir: Path, documents: list[Document], previous: Previous) -> None:
-    """documents.jsonl (unchanged documents' lines copied byte for byte) and its DOC_INDEX_FILE."""
-    old_file = (previous.directory / DOCUMENTS_FILE).open("rb") if previous.spans else None
-    offset = 0
-    try:
-        with (build_dir / DOCUMENTS_FILE).open("wb") as out, \
-                (build_dir / DOC_INDEX_FILE).open("w", encoding="utf-8") as index:
-            for doc in documents:
-                unchanged = (old_file is not None and previous.reused(doc)
-                             and previous.resolved.get(doc.source) == [r.resolved_doc_id for r in doc.references])
-                if unchanged:
-                    start, length = previous.spans[doc.source]
-                    old_file.seek(start)
-                    line = old_file.read(length)
-                    light = _light(replace(doc, text="", clauses=[]).to_dict())
-                    count = previous.clause_count(doc)
-                else:
-                    full = previous.full_document(doc)
-                    data = full.to_dict()
-                    line = (json.dumps(data, ensure_ascii=False) + "\n").encode("utf-8")
-                    light, count = _light(data), len(full.clauses)
-                out.write(line)
-                index.write(json.dumps({"offset": offset, "length": len(line), "clauses": count, "document": light},
-                                       ensure_ascii=False) + "\n")
-                offset += len(line)
-    finally:
-        if old_file is not None:
-            old_file.close()
+    """The store (unchanged documents' rows copied from the previous one) and the clause table beside it."""
+    reused = {doc.doc_id: previous.positions[doc.source][0] for doc in documents
+              if previous.store is not None and previous.reused(doc)}
+    write_store(build_dir / STORE_FILE, documents, reused, previous.store.path if previous.store else None)
+    table_of_store(build_dir / STORE_FILE).save(build_dir / TABLE_FILE)
 
 
 def check_version(documents: list[Document], counts: list[int], entries: dict[str, mf.DocumentEntry],

@@ -3,8 +3,8 @@
 Layout of `INDEX_DIR`:
 
     INDEX_DIR/CURRENT          name of the live version directory (one line)
-    INDEX_DIR/v-<time>-<pid>/  one complete index: manifest.json, documents.jsonl, documents.index.jsonl
-                               (per-document offsets and metadata), bm25_body/, bm25_head/, terms.npz
+    INDEX_DIR/v-<time>-<pid>/  one complete index: manifest.json, store.sqlite (documents and clauses,
+                               `indexer.store`), clauses.npz (the clause table), bm25_body/, bm25_head/, terms.npz
                                (per-clause term counts), dense.faiss (unless --no-dense), segcache.tsv,
                                ingest_report.json
 
@@ -39,7 +39,8 @@ from pathlib import Path
 from typing import Any
 
 # 2: document ids unique per corpus, vectors keyed by clause (dense.keys.json), checksums of every file.
-FORMAT_VERSION = 2
+# 3: documents and clauses in an SQLite store (store.sqlite) instead of documents.jsonl.
+FORMAT_VERSION = 3
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"

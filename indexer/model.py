@@ -130,19 +130,7 @@ class Document:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Document:
-        clauses = [
-            Clause(
-                **{
-                    **c,
-                    "path": [PathStep(**p) for p in c["path"]],
-                    "span": tuple(c["span"]),
-                    "lines": tuple(c["lines"]),
-                    "edits": [Edit(**e) for e in c["edits"]],
-                    "pages": tuple(c["pages"]) if c.get("pages") else None,
-                }
-            )
-            for c in data["clauses"]
-        ]
+        clauses = [clause_from_dict(c) for c in data["clauses"]]
         references = [Reference(**{**r, "span": tuple(r["span"])}) for r in data["references"]]
         return cls(
             **{
@@ -154,6 +142,21 @@ class Document:
                 "pages": [Page(**p) for p in data.get("pages", [])],
             }
         )
+
+
+def clause_to_dict(clause: Clause) -> dict[str, Any]:
+    return asdict(clause)
+
+
+def clause_from_dict(data: dict[str, Any]) -> Clause:
+    return Clause(**{
+        **data,
+        "path": [PathStep(**p) for p in data["path"]],
+        "span": tuple(data["span"]),
+        "lines": tuple(data["lines"]),
+        "edits": [Edit(**e) for e in data["edits"]],
+        "pages": tuple(data["pages"]) if data.get("pages") else None,
+    })
 
 
 @dataclass(slots=True)

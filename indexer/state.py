@@ -27,10 +27,10 @@ from indexer.manifest import Manifest
 # not among them, so editing them never makes an index stale (tests/indexer/test_fingerprint.py).
 INGEST_MODULES = ("textmap.py", "normalise.py", "model.py", "kinds.py", "citation.py", "structure.py", "load.py",
                   "clean.py", "repair.py", "metadata.py", "references.py", "parse.py", "pipeline.py")
-# The index-side modules: they shape terms and vectors, which carry stamps of their own (terms_stamp, the
-# model fingerprint, keyed vectors), not the documents.
+# The index-side modules: they shape terms, vectors and the store, which carry stamps of their own (terms_stamp, the
+# model fingerprint, keyed vectors, the format version), not the documents.
 INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "imports.py", "manifest.py", "segment.py", "state.py",
-                 "static_encoder.py", "vectors.py")
+                 "static_encoder.py", "store.py", "vectors.py")
 # What makes BM25 term rows: stored rows are reused only while these files are unchanged.
 TERM_MODULES = ("segment.py", "build.py", "normalise.py")
 

@@ -9,19 +9,19 @@ verify phrases (exhaustive: every clause holding all the phrase's words, then th
 from __future__ import annotations
 
 import functools
-import json
+import sqlite3
 import time
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from indexer import manifest as mf
-from indexer.build import DOCUMENTS_FILE
-from indexer.kinds import HEADING_KINDS, READING_UNIT_KINDS, SECTION_KINDS, vi_word
+from indexer.kinds import vi_word
 from indexer.model import Clause, Document, DocumentMeta
+from indexer.store import STORE_FILE, TABLE_FILE, ClauseTable, Store, StoreError
 from search.definitions import QUANTITY_ANSWERS, definition_ranking
 from search.fuse import DEFAULT_WEIGHTS, FusionWeights, fuse, weights_for
 from search.highlight import term_spans, to_original
@@ -47,8 +47,9 @@ class DocumentInfo:
 
 # A build may publish and delete the version a reader is opening; the reader then opens the new one.
 OPEN_ATTEMPTS = 3
-# What reading damaged files raises from json, numpy/bm25s (mmap, npz) and FAISS (RuntimeError).
-READ_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile)
+# What reading damaged files raises from json, numpy/bm25s (mmap, npz), SQLite and FAISS (RuntimeError).
+READ_ERRORS = (OSError, ValueError, KeyError, IndexError, TypeError, RuntimeError, EOFError, zipfile.BadZipFile,
+               sqlite3.Error, StoreError)
 
 
 def clause_path(clause: Clause) -> str:
@@ -56,51 +57,9 @@ def clause_path(clause: Clause) -> str:
     return " > ".join(f"{vi_word(step.kind)} {step.label}".strip() for step in clause.path)
 
 
-def bare_section_headings(clauses: list[Clause], lead: np.ndarray) -> np.ndarray:
-    """Positions of section headings (Phần, Chương, Mục, roman parts) that are bare titles over content."""
-    return np.array([clause.kind in SECTION_KINDS and lead[position] != position
-                     for position, clause in enumerate(clauses)], dtype=bool)
-
-
-def lead_clauses(clauses: list[Clause]) -> np.ndarray:
-    """For each clause position, the clause that stands for it in results.
-
-    A heading-only clause ("Điều 20. Chữa bệnh động vật", a Chương or Mục line) has no content of its own;
-    when it is retrieved, the reader wants what it heads, so it is represented by its first child (down
-    to the first clause with content). Its title still counts for that child through the heading field.
-    """
-    first_child: dict[str, int] = {}
-    for position, clause in enumerate(clauses):
-        if clause.parent_id is not None and clause.parent_id not in first_child:
-            first_child[clause.parent_id] = position
-    lead = np.arange(len(clauses))
-    for position, clause in enumerate(clauses):
-        child = first_child.get(clause.id)
-        if child is not None and clause.kind in HEADING_KINDS and "\n" not in clause.text.strip():
-            lead[position] = child
-    for _ in range(8):  # Chương → Mục → Điều → khoản 1: follow chains of bare headings to their end
-        followed = lead[lead]
-        if np.array_equal(followed, lead):
-            break
-        lead = followed
-    return lead
-
-
 HIGHLIGHT_CACHE = 20_000  # clauses whose highlight mapping is kept (a few KB each)
-
-
-def reading_units(clauses: list[Clause], position: dict[str, int]) -> np.ndarray:
-    """For each clause position, the position of the unit it lies in (its Điều, or a plan's numbered point;
-    itself when it lies in neither), as the table of clause kinds defines reading units."""
-    units = np.arange(len(clauses))
-    inside = np.zeros(len(clauses), dtype=bool)
-    for index, clause in enumerate(clauses):  # parents precede their children
-        if clause.kind in READING_UNIT_KINDS:
-            inside[index] = True
-        elif clause.parent_id is not None and clause.parent_id in position and inside[position[clause.parent_id]]:
-            units[index] = units[position[clause.parent_id]]
-            inside[index] = True
-    return units
+CLAUSE_CACHE = 4_096  # clauses read from the store kept as objects (hits and lookups repeat)
+DOCUMENT_CACHE = 16  # whole documents (a VLC law: ~1,500 clauses, 30 ms to read) kept for cross-checks
 
 
 def document_summary(meta: DocumentMeta) -> dict[str, Any]:
@@ -126,36 +85,47 @@ class Searcher:
       a server should call it once at start-up.
     """
 
-    def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, documents: list[Document],
+    def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, store: Store, table: ClauseTable,
                  weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
         self.index_dir = index_dir
         self.directory = directory
         self._manifest = manifest
         self.weights = weights
-        self._documents = {doc.doc_id: doc for doc in documents}
-        self._clauses: list[Clause] = [clause for doc in documents for clause in doc.clauses]
-        self._position = {clause.id: i for i, clause in enumerate(self._clauses)}
-        doc_ids = [doc.doc_id for doc in documents]
-        self._doc_order = doc_ids
-        self._lead = lead_clauses(self._clauses)
-        self._unit = reading_units(self._clauses, self._position)
+        # In memory: the documents' headers, clause ids and the clause table; text and the rest stay in the
+        # store until a query touches them (opening the VLC: 6.5 s and 559 MB before, see indexer.store).
+        self._store = store
+        headers = store.headers()
+        self._headers = {doc.doc_id: doc for doc, _first, _count in headers}
+        self._doc_order = [doc.doc_id for doc, _first, _count in headers]
+        self._doc_rows = {doc.doc_id: (first, first + count) for doc, first, count in headers}
+        self._doc_position = {doc_id: position for position, doc_id in enumerate(self._doc_order)}
+        self._ids = store.clause_ids()
+        self._position = {clause_id: i for i, clause_id in enumerate(self._ids)}
+        if len(table) != len(self._ids) or sum(count for *_, count in headers) != len(self._ids):
+            raise mf.IndexFormatError(f"index {directory}: the clause table has {len(table)} rows for "
+                                      f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
+        self._lead = table.lead
+        self._unit = table.unit
+        self._bare_section = table.bare_section
+        self._clause_doc = table.doc
+        self._kinds = table.kind
+        self._clause = functools.lru_cache(maxsize=CLAUSE_CACHE)(store.clause)
+        self._document = functools.lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
         # A hit's normalised text mapped back to its original, for highlights: ~1.5 ms a clause to compute,
         # most of a query's time when recomputed for every hit (measured on the VLC); popular clauses repeat.
         self._norm_mapped = functools.lru_cache(maxsize=HIGHLIGHT_CACHE)(self._compute_norm_mapped)
-        self._bare_section = bare_section_headings(self._clauses, self._lead)
-        self._clause_doc = np.repeat(np.arange(len(documents)), [len(doc.clauses) for doc in documents])
         self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
-        if self.lexical.size != len(self._clauses):
+        if self.lexical.size != len(self._ids):
             raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
-                                      f"{len(self._clauses)} clauses; rebuild it with `lexvn index`")
+                                      f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
         self.dense = DenseRetriever(directory, manifest.model) if manifest.model else None
         # Per query language (detect_language gives "vi" or "en"), the clauses in it and the others: a dense
         # signal that is not cross-lingual compares a query only with the former (None: every clause is).
         self._same_language: dict[str, np.ndarray | None] = {}
         self._other_language: dict[str, np.ndarray] = {}
-        clause_languages = np.array([clause.language for clause in self._clauses], dtype=object)
-        self._languages = frozenset(clause_languages.tolist())
-        for language in set(clause_languages.tolist()) | {"vi", "en"}:
+        clause_languages = table.language
+        self._languages = frozenset(np.unique(clause_languages.astype(str)).tolist())
+        for language in self._languages | {"vi", "en"}:
             same = clause_languages == language
             self._same_language[language] = None if same.all() else same
             if not same.all():
@@ -184,14 +154,10 @@ class Searcher:
         directory, manifest = mf.open_version(index_dir)
         mf.check_model(manifest, model, index_dir)
         try:
-            documents = []
-            with (directory / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
-                for line in handle:
-                    documents.append(Document.from_dict(json.loads(line)))
-            searcher = cls(index_dir, directory, manifest, documents, weights)
+            searcher = cls(index_dir, directory, manifest, Store(directory / STORE_FILE),
+                           ClauseTable.load(directory / TABLE_FILE), weights)
             if manifest.model:
-                problem = keys_mismatch(VectorKeys.load(directory / VECTOR_KEYS_FILE),
-                                        [clause.id for clause in searcher._clauses])
+                problem = keys_mismatch(VectorKeys.load(directory / VECTOR_KEYS_FILE), searcher._ids)
                 if problem:
                     raise mf.damaged(directory, f"its vectors do not match its clauses ({problem})")
         except mf.IndexFormatError as error:  # counts that disagree: the files are not one version
@@ -216,27 +182,44 @@ class Searcher:
 
     @property
     def clause_count(self) -> int:
-        return len(self._clauses)
+        return len(self._ids)
 
     def documents(self) -> list[DocumentInfo]:
-        return [DocumentInfo(d.doc_id, d.source, d.format, d.content_hash, d.meta, len(d.clauses))
-                for d in self._documents.values()]
+        return [DocumentInfo(d.doc_id, d.source, d.format, d.content_hash, d.meta,
+                             self._doc_rows[d.doc_id][1] - self._doc_rows[d.doc_id][0])
+                for d in self._headers.values()]
+
+    def document_header(self, doc_id: str) -> Document | None:
+        """A document's metadata and references, without its text and clauses (no store read)."""
+        return self._headers.get(doc_id)
 
     def get_document(self, doc_id: str) -> Document | None:
-        return self._documents.get(doc_id)
+        return self._document(doc_id) if doc_id in self._headers else None
+
+    def _read_document(self, doc_id: str) -> Document:
+        start, end = self._doc_rows[doc_id]
+        return replace(self._headers[doc_id], text=self._store.document_text(self._doc_position[doc_id]),
+                       clauses=self._store.clauses(start, end))
 
     def get_clause(self, clause_id: str) -> Clause | None:
         position = self._position.get(clause_id)
-        return None if position is None else self._clauses[position]
+        return None if position is None else self._clause(position)
+
+    def clause_at(self, position: int) -> Clause:
+        """The clause at a position of the index (BM25 rows, vectors and the store share positions)."""
+        return self._clause(position)
+
+    def clause_ids(self) -> list[str]:
+        """Every clause id, by position."""
+        return list(self._ids)
 
     def clause_vectors(self, doc_id: str) -> np.ndarray | None:
         """The stored dense vectors of a document's clauses, in clause order (None without dense vectors or
         for an unknown document). Works on every index kind, an incrementally updated HNSW one included."""
-        document = self._documents.get(doc_id)
-        if self.dense is None or document is None or not document.clauses:
+        rows = self._doc_rows.get(doc_id)
+        if self.dense is None or rows is None or rows[0] == rows[1]:
             return None
-        start = self._position[document.clauses[0].id]
-        return self.dense.vectors(np.arange(start, start + len(document.clauses)))
+        return self.dense.vectors(np.arange(*rows))
 
     # ------------------------------------------------------------------------------------------ search
 
@@ -249,11 +232,11 @@ class Searcher:
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None:
             return None
-        allowed_docs = np.array([filters.accepts_document(self._documents[d].meta, d) for d in self._doc_order],
+        allowed_docs = np.array([filters.accepts_document(self._headers[d].meta, d) for d in self._doc_order],
                                 dtype=bool)
         mask = allowed_docs[self._clause_doc] if len(self._clause_doc) else np.zeros(0, dtype=bool)
         if filters.kind:
-            mask &= np.array([c.kind == filters.kind for c in self._clauses], dtype=bool)
+            mask &= self._kinds == filters.kind
         return mask
 
     def _verify(self, phrases: list[str], language: str, mask: np.ndarray | None) -> dict[int, list[tuple[int, int]]]:
@@ -271,10 +254,10 @@ class Searcher:
         if not patterns:
             return {}
         found: dict[int, list[tuple[int, int]]] = {}
-        for position in self.lexical.containing_all(words).tolist():
-            if mask is not None and not mask[position]:
-                continue
-            text = self._clauses[position].norm_text
+        candidates = self.lexical.containing_all(words)
+        if mask is not None:
+            candidates = candidates[mask[candidates]]
+        for position, text in sorted(self._store.norm_texts(candidates.tolist()).items()):
             spans: list[tuple[int, int]] = []
             for pattern in patterns:
                 matches = find_phrase(pattern, text)
@@ -311,7 +294,7 @@ class Searcher:
         required = list(plan.phrases) or ([plan.text] if mode == "phrase" else [])
         verified = self._verify(required, plan.language, mask) if required else None
         if verified is not None:
-            allowed = np.zeros(len(self._clauses), dtype=bool)
+            allowed = np.zeros(len(self._ids), dtype=bool)
             allowed[list(verified)] = True
             mask = allowed if mask is None else (mask & allowed)
 
@@ -388,8 +371,9 @@ class Searcher:
         the question asks for: `definition`, the clauses defining a term it names, in its words, its
         translation or an expansion's (search/definitions.py); `statement`, the clauses stating a quantity
         of the kind it asks for (search/statements.py). A signal weighted 0 is skipped."""
-        candidates = [(p, self._clauses[p].text) for p in dict.fromkeys(np.concatenate(
-            [pool, rankings.get("translated", np.zeros(0, np.int64))]).tolist())]
+        positions = list(dict.fromkeys(np.concatenate([pool, rankings.get("translated", np.zeros(0, np.int64))]).tolist()))
+        texts = self._store.texts(positions)
+        candidates = [(p, texts[p]) for p in positions]
         found = {}
         if weights.definition and plan.answer_type not in QUANTITY_ANSWERS:
             named = [plan.text, plan.translated_text, *(t for e in plan.expansions for t in e.targets)]
@@ -443,12 +427,12 @@ class Searcher:
     def _compute_norm_mapped(self, position: int) -> Any:
         from indexer.normalise import clause_norm_mapped
 
-        return clause_norm_mapped(self._clauses[position])
+        return clause_norm_mapped(self._clause(position))
 
     def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
              phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
-        clause = self._clauses[position]
-        document = self._documents[clause.doc_id]
+        clause = self._clause(position)
+        document = self._headers[clause.doc_id]
         mapped = self._norm_mapped(position)
         spans = phrase_spans if phrase_spans else term_spans(mapped.text, query_words)
         return Hit(

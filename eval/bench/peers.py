@@ -2,7 +2,7 @@
 
 The peers are tantivy (the `tantivy` Python bindings) and Lucene (Apache Lucene 9 inside the Anserini jar
 that pyserini ships, driven through pyserini's `LuceneIndexer` and Anserini's `SimpleSearcher`). Each peer
-indexes exactly the clauses of a lexvn index (its live version's `documents.jsonl`), one document per
+indexes exactly the clauses of a lexvn index (its live version's store), one document per
 clause, with the text lexvn embeds for it (`indexer.embed.passage_text`: the article heading, then the
 clean clause text), Unicode NFC and lower-cased, tokenised the way a user of that engine would: tantivy's
 `default` tokenizer (split on non-alphanumerics, lower case), Lucene's standard tokenizer with lower case
@@ -71,20 +71,12 @@ def peer_text(text: str) -> str:
 def load_clauses(index_dir: Path) -> list[PeerClause]:
     """Every clause of the lexvn index's live version, in index order."""
     from indexer import manifest as mf
-    from indexer.build import DOCUMENTS_FILE
     from indexer.embed import passage_text
+    from indexer.store import read_documents
 
-    clauses: list[PeerClause] = []
-    with (mf.version_dir(Path(index_dir)) / DOCUMENTS_FILE).open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            document = json.loads(line)
-            for clause in document["clauses"]:
-                body = clause.get("clean_text") or clause["text"]
-                clauses.append(PeerClause(clause["id"], clause["doc_id"], clause["text"],
-                                          peer_text(passage_text(clause.get("headings") or [], body))))
-    return clauses
+    return [PeerClause(clause.id, clause.doc_id, clause.text,
+                       peer_text(passage_text(clause.headings, clause.clean_text or clause.text)))
+            for document in read_documents(mf.version_dir(Path(index_dir))) for clause in document.clauses]
 
 
 class Peer:
@@ -223,15 +215,16 @@ def timed_queries(files: Sequence[Path], per_file: int = TIMED_PER_FILE) -> list
 
 def _lexvn_sizes(index_dir: Path) -> dict[str, float]:
     from indexer import manifest as mf
-    from indexer.build import DOCUMENTS_FILE, FAISS_FILE
+    from indexer.build import FAISS_FILE
+    from indexer.store import STORE_FILE
 
     directory = mf.version_dir(Path(index_dir))
     total = mf.directory_size(directory)
     dense = (directory / FAISS_FILE).stat().st_size if (directory / FAISS_FILE).is_file() else 0
-    documents = (directory / DOCUMENTS_FILE).stat().st_size
+    documents = (directory / STORE_FILE).stat().st_size
     mb = 2**20
     return {"size_mb": round(total / mb, 1), "lexical_mb": round((total - dense) / mb, 1),
-            "dense_mb": round(dense / mb, 1), "documents_jsonl_mb": round(documents / mb, 1)}
+            "dense_mb": round(dense / mb, 1), "store_mb": round(documents / mb, 1)}
 
 
 def _lexvn_build(vlc_dir: Path, index_dir: Path, model: str | None) -> dict[str, Any]:

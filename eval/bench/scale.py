@@ -123,12 +123,13 @@ def _run_child(function: str, *args: Any) -> dict[str, Any]:
 
 def _disk(index_dir: Path) -> dict[str, float]:
     from indexer import manifest as mf
-    from indexer.build import DOCUMENTS_FILE, FAISS_FILE
+    from indexer.build import FAISS_FILE
+    from indexer.store import STORE_FILE
 
     directory = mf.version_dir(index_dir)
     mb = 2**20
     total = mf.directory_size(directory)
-    named = {"documents_jsonl": DOCUMENTS_FILE, "dense_faiss": FAISS_FILE}
+    named = {"store": STORE_FILE, "dense_faiss": FAISS_FILE}
     parts = {name: round((directory / file).stat().st_size / mb, 1) if (directory / file).is_file() else 0.0
              for name, file in named.items()}
     return {"total_mb": round(total / mb, 1), **{f"{k}_mb": v for k, v in parts.items()},
@@ -218,7 +219,7 @@ def _table(rows: Sequence[dict[str, Any]]) -> str:
         lines.append(
             f"| {_label(row)} | {row['laws']} | {row['clauses']:,} | {build['seconds']} | {stages.get('segment')} | "
             f"{stages.get('encode')} | {build['faiss']} | {stages.get('faiss')} | {peak} | {disk['total_mb']} "
-            f"({disk['documents_jsonl_mb']} / {disk['dense_faiss_mb']}) | {probe['open_s']} | {probe['rss_serving_mb']} | "
+            f"({disk['store_mb']} / {disk['dense_faiss_mb']}) | {probe['open_s']} | {probe['rss_serving_mb']} | "
             + " | ".join(f"{probe['modes'][m]['p50_ms']} / {probe['modes'][m]['p99_ms']}" for m in MODES) + " |")
     return "\n".join(lines)
 

@@ -133,6 +133,7 @@ def bench_queries(index_dir: Path, vlc_dir: Path) -> dict[str, Any]:
     from indexer.embed import Encoder, passage_text
     from indexer.normalise import normalise
     from indexer.segment import SegmentCache, detect_language, query_terms
+    from indexer.store import read_documents
     from search.retrieve import top_positions
     from search.searcher import Searcher
 
@@ -140,9 +141,8 @@ def bench_queries(index_dir: Path, vlc_dir: Path) -> dict[str, Any]:
     # 3. dense encoding on a fixed subset, extrapolated
     searcher = Searcher.open(index_dir)
     clauses_total = searcher.clause_count
-    clauses = searcher._clauses
-    step = max(1, len(clauses) // ENCODE_SUBSET)
-    subset = clauses[::step][:ENCODE_SUBSET]
+    step = max(1, clauses_total // ENCODE_SUBSET)
+    subset = [searcher.clause_at(position) for position in range(0, clauses_total, step)][:ENCODE_SUBSET]
     encoder = Encoder(None)
     encoder.encode_passages(["khởi động"])  # model load is not encoding
     started = time.perf_counter()
@@ -159,7 +159,7 @@ def bench_queries(index_dir: Path, vlc_dir: Path) -> dict[str, Any]:
     model = {"name": encoder.name, "path": str(encoder.spec.path), "dimension": int(vectors.shape[1]),
              "prompts": encoder.spec.prompts, "languages": list(encoder.spec.languages), "encoded": 0}
     started = time.perf_counter()
-    kind = _attach_synthetic_dense(directory, vectors, [clause.id for clause in clauses], model)
+    kind = _attach_synthetic_dense(directory, vectors, searcher.clause_ids(), model)
     result["faiss"] = {"kind": kind, "vectors": clauses_total, "build_s": round(time.perf_counter() - started, 2),
                        "note": "subset vectors tiled to the full clause count"}
 
@@ -167,7 +167,7 @@ def bench_queries(index_dir: Path, vlc_dir: Path) -> dict[str, Any]:
     searcher = Searcher.open(index_dir)
     cache = SegmentCache.load(directory / CACHE_FILE)
     started = time.perf_counter()
-    body_terms, _ = clause_terms(searcher._clauses, cache, progress=False)
+    body_terms, _ = clause_terms([c for d in read_documents(directory) for c in d.clauses], cache, progress=False)
     reference = BM25Okapi(body_terms, k1=BM25_PARAMS["k1"], b=BM25_PARAMS["b"], epsilon=0.0)
     result["rank_bm25_build_s"] = round(time.perf_counter() - started, 2)
     queries = _queries(vlc_dir, BENCH_QUERIES)

@@ -777,7 +777,7 @@ def implementing_documents(searcher: Any, reference: str) -> list[str]:
     """Corpus documents that cite or implement `reference`, in doc_id order."""
     target = resolve_document(searcher, reference).doc_id
     return sorted(info.doc_id for info in searcher.documents()
-                  if info.doc_id != target and target in cited_documents(searcher.get_document(info.doc_id)))
+                  if info.doc_id != target and target in cited_documents(searcher.document_header(info.doc_id)))
 
 
 @dataclass(slots=True)

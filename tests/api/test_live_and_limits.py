@@ -118,14 +118,14 @@ def test_a_damaged_new_version_is_not_swapped_in(server: str, live_index) -> Non
     old = mf.version_dir(index)
     broken = index / "v-99999999-000000-broken-1"
     shutil.copytree(old, broken)
-    (broken / "documents.jsonl").write_bytes(b"")
+    (broken / "store.sqlite").write_bytes(b"")
     (index / mf.POINTER).write_text(broken.name + "\n", encoding="utf-8")
     time.sleep(1.0)  # five checks of the pointer
     health = httpx.get(f"{server}/health").json()
     assert health["version"] == old.name
     assert httpx.get(f"{server}/search", params={"query": "ngân sách"}).status_code == 200
     told = httpx.post(f"{server}/admin/reload").json()
-    assert told["reloaded"] is False and "documents.jsonl" in told["error"]
+    assert told["reloaded"] is False and "store.sqlite" in told["error"]
     # the next good build (it sees the damage and builds from scratch) is picked up
     fixed = build_index(corpus, index, dense=False, progress=False)
     assert fixed["published"]

@@ -14,7 +14,7 @@ def test_peers_index_every_clause_of_the_lexvn_index_in_nfc_lower_case(searcher,
     from eval.bench.peers import load_clauses
 
     clauses = load_clauses(seed_index)
-    assert [c.clause_id for c in clauses] == [c.id for c in searcher._clauses]
+    assert [c.clause_id for c in clauses] == searcher.clause_ids()
     first = next(c for c in clauses if c.doc_id.startswith("002_"))
     clause = searcher.get_clause(first.clause_id)
     assert first.text == clause.text and first.doc_id == clause.doc_id

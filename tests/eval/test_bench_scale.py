@@ -12,7 +12,7 @@ def _row(factor: int, clauses: int) -> dict:
     return {"factor": factor, "laws": 5, "files": 5 * factor, "clauses": clauses,
             "build": {"seconds": 10 + 0.002 * clauses, "stages_s": {"segment": 5.0 if factor == 1 else 5.0},
                       "faiss": "flat", "peak_rss": {"process_mb": 300.0, "largest_child_mb": 100.0}},
-            "disk": {"total_mb": 0.004 * clauses, "documents_jsonl_mb": 0.002 * clauses, "dense_faiss_mb": 0.001 * clauses},
+            "disk": {"total_mb": 0.004 * clauses, "store_mb": 0.002 * clauses, "dense_faiss_mb": 0.001 * clauses},
             "probe": {"open_s": 0.5 + 1e-5 * clauses, "rss_serving_mb": 200 + 0.012 * clauses, "queries": 10,
                       "modes": {mode: {"p50_ms": 1 + 1e-4 * clauses, "p99_ms": 2 + 2e-4 * clauses}
                                 for mode in ("bm25", "dense", "hybrid")}}}

@@ -30,7 +30,7 @@ def top10(scores: np.ndarray) -> list[int]:
 
 @pytest.fixture(scope="module")
 def reference(searcher):
-    clauses = [clause for doc in searcher._documents.values() for clause in doc.clauses]
+    clauses = [searcher.clause_at(position) for position in range(searcher.clause_count)]
     cache = SegmentCache.load(searcher.directory / CACHE_FILE)
     body_terms, _ = clause_terms(clauses, cache, progress=False)
     assert cache.misses == 0, "the index's segmentation cache covers every clause"

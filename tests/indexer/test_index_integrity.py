@@ -168,7 +168,7 @@ def damage_line(error: BaseException) -> str:
 
 
 @pytest.mark.parametrize(("name", "how"), [
-    (FAISS_FILE, "truncate"), ("documents.jsonl", "truncate"), ("bm25_body/vocab.index.json", "halve"),
+    (FAISS_FILE, "truncate"), ("store.sqlite", "truncate"), ("bm25_body/vocab.index.json", "halve"),
     ("terms.npz", "delete"), ("manifest.json", "truncate")])
 def test_a_damaged_version_is_one_clear_line(copy: tuple[Path, Path], name: str, how: str) -> None:
     from search import Searcher
@@ -197,11 +197,11 @@ def test_same_size_corruption_is_caught_by_open_or_verify(copy: tuple[Path, Path
     live = mf.version_dir(index)
     manifest = mf.read_manifest(live)
     mf.verify_checksums(live, manifest)
-    documents = live / "documents.jsonl"
+    documents = live / "store.sqlite"
     documents.write_bytes(b"x" * documents.stat().st_size)  # same size, other bytes
     with pytest.raises(mf.IndexDamaged, match="sha256 differs"):
         mf.verify_checksums(live, manifest)
-    with pytest.raises(mf.IndexDamaged, match=r"a file cannot be read \(JSONDecodeError"):
+    with pytest.raises(mf.IndexDamaged, match=r"a file cannot be read \(DatabaseError"):
         Searcher.open(index)
 
 

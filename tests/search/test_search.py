@@ -100,7 +100,7 @@ def test_quoted_phrase_returns_exactly_the_clauses_containing_it(searcher):
     in_003 = sum(len(h.highlights) for h in hits if h.doc_id == "003_9f40a26defcbfd25")
     assert in_003 == 2
     # every clause of the corpus containing the phrase is returned (exhaustive, not top-k)
-    expected = {c.id for d in searcher._documents.values() for c in d.clauses
+    expected = {c.id for d in (searcher.get_document(i.doc_id) for i in searcher.documents()) for c in d.clauses
                 if wanted in skeleton(c.clean_text or c.text)}
     assert {h.clause_id for h in hits} == expected
 

@@ -99,19 +99,19 @@ def test_index_verify_rebuild_and_the_damaged_index_line(tmp_path: Path):
     assert verified.exit_code == 0, verified.output
     assert verified.stdout.startswith(f"index version {version} is intact: ")
 
-    documents = mf.version_dir(index) / "documents.jsonl"
+    documents = mf.version_dir(index) / "store.sqlite"
     data = bytearray(documents.read_bytes())
     data[10] ^= 0x01  # one bit, same size: only the checksum sees it
     documents.write_bytes(bytes(data))
     damaged = runner.invoke(app, ["index", "--verify", "--index", str(index)])
     assert damaged.exit_code == 1
-    assert damaged.stderr.strip() == (f"error: index version {version} is damaged: documents.jsonl has other contents "
+    assert damaged.stderr.strip() == (f"error: index version {version} is damaged: store.sqlite has other contents "
                                       f"than when it was written (sha256 differs); run `lexvn index CORPUS --index "
                                       f"{index} --rebuild`")
     documents.write_bytes(bytes(data[:-100]))  # now truncated: every reader sees it
     searched = runner.invoke(app, ["search", "ngân sách", "--index", str(index)])
     assert searched.exit_code == 2 and len(searched.stderr.strip().splitlines()) == 1
-    assert "documents.jsonl is" in searched.stderr and "--rebuild" in searched.stderr
+    assert "store.sqlite is" in searched.stderr and "--rebuild" in searched.stderr
 
     rebuilt = runner.invoke(app, ["index", str(corpus), "--index", str(index), "--no-dense", "-q", "--rebuild"])
     assert rebuilt.exit_code == 0, rebuilt.output
