@@ -362,6 +362,8 @@ def normalise(text: str, language: str = "vi") -> str:
 
 
 def _unmarked(text: str) -> str:
+    if text.isascii():  # no marks to strip (NFC and NFD leave ASCII as it is): most English words
+        return text.lower()
     lowered = unicodedata.normalize("NFC", text).lower()
     stripped = "".join(c for c in unicodedata.normalize("NFD", lowered) if not unicodedata.combining(c))
     return stripped.replace("đ", "d")

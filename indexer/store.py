@@ -15,8 +15,9 @@ from the live version's store (`ATTACH` + `INSERT … SELECT`, no decoding) and 
 Tables (positions are the order of documents and of clauses in the index, which BM25 rows and vectors share):
     documents(position, doc_id, source, first_clause, clause_count, header JSON, text zlib)
     clauses(position, id, doc_position, kind, language, parent_id, bare, text, norm_text, rest zlib JSON)
-A clause's `rest` is its JSON without text and norm_text, zlib-compressed (headings, citations and
-clean_text repeat the text: the store is 0.4× the JSON lines it replaced on the VLC).
+A clause's `rest` is its JSON without text and norm_text, zlib-compressed. On the VLC the store is 176 MB
+(text 24 MB, norm_text 24 MB, rest 75 MB, document texts 4 MB, SQLite's b-trees and id index the rest)
+against 218 MB for the JSON lines it replaced.
 """
 
 from __future__ import annotations

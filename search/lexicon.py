@@ -56,8 +56,14 @@ def contains_run(words: Sequence[str], part: Sequence[str]) -> bool:
     return n > 0 and any(tuple(words[i:i + n]) == tuple(part) for i in range(len(words) - n + 1))
 
 
+@lru_cache(maxsize=1 << 16)
+def _skeleton_word(word: str) -> str:
+    return skeleton(word) or word
+
+
 def _skeleton_words(words: Sequence[str]) -> tuple[str, ...]:
-    return tuple(skeleton(word) or word for word in words)
+    # cached by word: loading the thesauri and glossary asks for ~62k skeletons of ~10k distinct words
+    return tuple(_skeleton_word(word) for word in words)
 
 
 @lru_cache(maxsize=1)
