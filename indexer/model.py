@@ -16,6 +16,7 @@ Invariants (tested):
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -97,6 +98,9 @@ class Clause:
         ])
 
 
+CLAUSE_FIELDS = tuple(item.name for item in dataclasses.fields(Clause))
+
+
 @dataclass(slots=True)
 class Page:
     """One page of a paged source: its span of `document.text` and how its text was obtained."""
@@ -145,7 +149,13 @@ class Document:
 
 
 def clause_to_dict(clause: Clause) -> dict[str, Any]:
-    return asdict(clause)
+    """`dataclasses.asdict(clause)` without its deep copy (equal results: tested). On 21.6k VLC clauses,
+    interleaved on a loaded machine: asdict 113–127 µs a clause (14 s of a VLC build), this 22–40 µs."""
+    data = {name: getattr(clause, name) for name in CLAUSE_FIELDS}
+    data["path"] = [{"kind": step.kind, "label": step.label} for step in clause.path]
+    data["edits"] = [{"start": edit.start, "end": edit.end, "replacement": edit.replacement} for edit in clause.edits]
+    data["headings"], data["fields"], data["breaks"] = list(clause.headings), dict(clause.fields), list(clause.breaks)
+    return data
 
 
 def clause_from_dict(data: dict[str, Any]) -> Clause:

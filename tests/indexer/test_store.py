@@ -89,3 +89,14 @@ def test_a_missing_store_is_a_clear_error(tmp_path: Path) -> None:
 
     with pytest.raises(StoreError, match="store.sqlite is missing"):
         Store(tmp_path / STORE_FILE)
+
+
+def test_the_fast_clause_dict_is_asdict(searcher) -> None:
+    import dataclasses
+
+    from indexer.model import clause_from_dict, clause_to_dict
+
+    for info in searcher.documents():
+        for clause in searcher.get_document(info.doc_id).clauses:
+            assert clause_to_dict(clause) == dataclasses.asdict(clause)
+            assert clause_from_dict(clause_to_dict(clause)) == clause
