@@ -243,6 +243,42 @@ def _lexvn_build(vlc_dir: Path, index_dir: Path, model: str | None) -> dict[str,
             "incremental": manifest.incremental.get("mode", "full")}
 
 
+FLOOR_SAMPLE = 1500  # clause texts segmented to measure underthesea's throughput
+
+
+def segmentation_floor(index_dir: Path, build_s: float | None, sample: int = FLOOR_SAMPLE) -> dict[str, Any]:
+    """underthesea's own throughput, and the build as a multiple of it: every n-th distinct Vietnamese clause
+    text of the index segmented in this process (after a warm-up), extrapolated to all of them and divided
+    by the cores the build's segmentation workers use. The build can be no faster than this floor."""
+    import sqlite3
+
+    from indexer import manifest as mf
+    from indexer.segment import segment_query, segment_texts
+    from indexer.store import STORE_FILE, read_only_uri
+
+    connection = sqlite3.connect(read_only_uri(mf.version_dir(Path(index_dir)) / STORE_FILE), uri=True)
+    try:
+        texts = [row[0] for row in connection.execute(
+            "SELECT DISTINCT norm_text FROM clauses WHERE language = 'vi' ORDER BY norm_text")]
+    finally:
+        connection.close()
+    if not texts:
+        return {}
+    picked = texts[:: max(1, len(texts) // sample)][:sample]
+    segment_query("khởi động bộ tách từ")  # model load is not throughput
+    started = time.perf_counter()
+    segment_texts(picked, workers=1)
+    seconds = time.perf_counter() - started
+    rate = sum(map(len, picked)) / seconds
+    total = sum(map(len, texts))
+    workers = min(os.cpu_count() or 1, 4)
+    floor = total / rate / workers
+    return {"distinct_vi_texts": len(texts), "vi_chars": total, "sample_texts": len(picked),
+            "chars_per_s_one_process": round(rate), "workers": workers, "floor_s": round(floor, 1),
+            "build_over_floor": round(build_s / floor, 2) if build_s else None,
+            "note": "clause texts only (heading chains, a few thousand, are segmented too)"}
+
+
 def default_query_files() -> list[Path]:
     """The shared VLC title set, the development title split, and any question set under eval/questions/."""
     from eval.paths import DEV_TITLE_QUERIES, ROOT, VLC_TITLE_QUERIES
@@ -266,6 +302,7 @@ def bench_peers(vlc_dir: Path = VLC_DIR, work_dir: Path = WORK_DIR / "bench" / "
     result: dict[str, Any] = {"corpus": str(vlc_dir), "query_files": [str(path) for path in files], "k": K}
 
     lexvn = {**_lexvn_build(vlc_dir, index_dir, model), **_lexvn_sizes(index_dir)}
+    lexvn["segmentation_floor"] = segmentation_floor(index_dir, lexvn.get("build_s"))
     started = time.perf_counter()
     clauses = load_clauses(index_dir)
     result["clauses"] = len(clauses)
