@@ -38,13 +38,14 @@ HNSW_M = 32
 # lines makes the graph harder): efConstruction 80 / efSearch 128 missed the exact top hit for 18 queries and
 # cost dense recall@10 3 points. Re-measured against exact search (411 title and question queries, both
 # cores of a loaded machine; build s, share of the exact top 10 / top 100 kept, exact top hit found, ms a query):
-#   efConstruction 400, efSearch 512: 231 s, 0.999 / 0.996, 100%, 1.9 ms
-#   efConstruction 200, efSearch 512:  60 s, 0.998 / 0.993, 100%, 1.8 ms   <- chosen: a quarter of the build
+#   efConstruction 400, efSearch 512: 231 s, 0.999 / 0.996, 100%, 1.9 ms   <- kept
+#   efConstruction 200, efSearch 512:  60 s, 0.998 / 0.993, 100%, 1.8 ms
 #   efConstruction 100, efSearch 512:  49 s, 0.993 / 0.984, 99.5%
 #   efConstruction  64, efSearch 512:  25 s, 0.985 / 0.974, 98.8%
-# IVF-Flat built in 9-12 s but kept only 0.96 of the top 10 at nprobe 64 (1,024 lists): the static model's
-# space does not cluster well enough for it.
-HNSW_EF_CONSTRUCTION = 200
+# 200 would cut the graph build to a quarter, but end to end it lost one of the 600 title judgements in
+# hybrid mode (v0269) and one in dense mode, whichever efSearch (512, 1024), where exact search and the 400
+# graph lose none. IVF-Flat built in 9-12 s but kept only 0.96 of the top 10 at nprobe 64 (1,024 lists).
+HNSW_EF_CONSTRUCTION = 400
 HNSW_EF_SEARCH = 512
 # An incremental build keeps the HNSW graph: changed documents' old vectors stay in it as tombstones
 # (label -1, never returned) and their new vectors are added; beyond this fraction it is rebuilt.
