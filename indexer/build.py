@@ -59,7 +59,7 @@ from indexer.state import (  # re-exported: the build's public names before inde
     pipeline_fingerprint,
     terms_stamp,
 )
-from indexer.store import STORE_FILE, TABLE_FILE, Store, StoreError, table_of_store, write_store
+from indexer.store import STORE_FILE, TABLE_FILE, TEXTS_FILE, Store, StoreError, table_of_store, write_store
 from indexer.vectors import (
     VECTOR_KEYS_FILE,
     DenseRows,
@@ -536,11 +536,12 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
 
 
 def _write_documents(build_dir: Path, documents: list[Document], previous: Previous) -> None:
-    """The store (unchanged documents' rows copied from the previous one) and the clause table beside it."""
+    """The store (unchanged documents' rows copied from the previous one), the clause table and the clause
+    texts beside it."""
     reused = {doc.doc_id: previous.positions[doc.source][0] for doc in documents
               if previous.store is not None and previous.reused(doc)}
     write_store(build_dir / STORE_FILE, documents, reused, previous.store.path if previous.store else None)
-    table_of_store(build_dir / STORE_FILE).save(build_dir / TABLE_FILE)
+    table_of_store(build_dir / STORE_FILE, build_dir / TEXTS_FILE).save(build_dir / TABLE_FILE)
 
 
 def check_version(documents: list[Document], counts: list[int], entries: dict[str, mf.DocumentEntry],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from operator import itemgetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,8 +52,23 @@ class MappedText:
 
     def then(self, edits: list[Edit]) -> MappedText:
         """Apply edits expressed in *this* text's coordinates, keeping the map to the original."""
+        if all(edit.end - edit.start == 1 == len(edit.replacement) for edit in edits):
+            # One character for one (lower case, folding): every character keeps its origin, and composing
+            # the maps was most of the cost of a hit's highlight map.
+            characters = list(self.text)
+            for edit in edits:
+                characters[edit.start] = edit.replacement
+            return MappedText("".join(characters), self.origin)
         derived = apply_edits(self.text, edits)
-        return MappedText(derived.text, tuple(self.origin[i] for i in derived.origin))
+        return MappedText(derived.text, compose_origins(self.origin, derived.origin))
+
+
+def compose_origins(origin: tuple[int, ...], positions: tuple[int, ...]) -> tuple[int, ...]:
+    """`origin[i]` for every i of `positions`, in one C call (a generator over every character cost a
+    third of a hit's highlight map)."""
+    if len(positions) == 1:  # itemgetter of one index gives the item, not a tuple
+        return (origin[positions[0]],)
+    return itemgetter(*positions)(origin)
 
 
 def apply_edits(text: str, edits: list[Edit]) -> MappedText:

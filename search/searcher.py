@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import functools
 import sqlite3
+import threading
 import time
 import zipfile
+from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ import numpy as np
 from indexer import manifest as mf
 from indexer.kinds import vi_word
 from indexer.model import Clause, Document, DocumentMeta
-from indexer.store import STORE_FILE, TABLE_FILE, ClauseTable, Store, StoreError
+from indexer.store import STORE_FILE, TABLE_FILE, TEXTS_FILE, ClauseTable, ClauseTexts, Store, StoreError
 from search.definitions import QUANTITY_ANSWERS, definition_ranking
 from search.fuse import DEFAULT_WEIGHTS, FusionWeights, fuse, weights_for
 from search.highlight import term_spans, to_original
@@ -59,7 +61,9 @@ def clause_path(clause: Clause) -> str:
 
 HIGHLIGHT_CACHE = 20_000  # clauses whose highlight mapping is kept (a few KB each)
 CLAUSE_CACHE = 4_096  # clauses read from the store kept as objects (hits and lookups repeat)
-DOCUMENT_CACHE = 16  # whole documents (a VLC law: ~1,500 clauses, 30 ms to read) kept for cross-checks
+# Whole documents kept for cross-checks and document views: reading one costs ~40 µs a clause (measured on
+# the VLC: 100-170 ms for its three largest laws, 2,700-4,800 clauses).
+DOCUMENT_CACHE = 16
 
 
 def document_summary(meta: DocumentMeta) -> dict[str, Any]:
@@ -78,7 +82,8 @@ class Searcher:
       with doc_type, issuer, language, number, year_from, year_to, doc_ids, kind.
     - `documents() -> list[DocumentInfo]` (doc_id, source, format, content_hash, meta, clause_count).
     - `get_document(doc_id) -> Document | None` (clauses and references included).
-    - `get_clause(clause_id) -> Clause | None`.
+    - `get_clause(clause_id) -> Clause | None`; `clause_at(position)`; `clause_ids()` (by position).
+    - `document_header(doc_id) -> Document | None`: metadata and references only, no store read.
     - `manifest`: the manifest as a dict, plus `dense` = {"model", "dimension", "faiss"} or None.
     - `index_dir`, `directory` (the live version directory), `clause_count`, `has_dense`.
     - `warm_up()`: loads underthesea, the encoder and caches (the first query otherwise pays seconds);
@@ -86,14 +91,15 @@ class Searcher:
     """
 
     def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, store: Store, table: ClauseTable,
-                 weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
+                 texts: ClauseTexts, weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
         self.index_dir = index_dir
         self.directory = directory
         self._manifest = manifest
         self.weights = weights
-        # In memory: the documents' headers, clause ids and the clause table; text and the rest stay in the
-        # store until a query touches them (opening the VLC: 6.5 s and 559 MB before, see indexer.store).
+        # In memory: the documents' headers, clause ids and the clause table; clause texts memory-mapped;
+        # the rest stays in the store until a query touches it (opening the VLC: 6.5 s and 559 MB before).
         self._store = store
+        self._texts = texts
         headers = store.headers()
         self._headers = {doc.doc_id: doc for doc, _first, _count in headers}
         self._doc_order = [doc.doc_id for doc, _first, _count in headers]
@@ -109,7 +115,8 @@ class Searcher:
         self._bare_section = table.bare_section
         self._clause_doc = table.doc
         self._kinds = table.kind
-        self._clause = functools.lru_cache(maxsize=CLAUSE_CACHE)(store.clause)
+        self._clause_cache: OrderedDict[int, Clause] = OrderedDict()  # least recently used first
+        self._cache_lock = threading.Lock()
         self._document = functools.lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
         # A hit's normalised text mapped back to its original, for highlights: ~1.5 ms a clause to compute,
         # most of a query's time when recomputed for every hit (measured on the VLC); popular clauses repeat.
@@ -154,8 +161,9 @@ class Searcher:
         directory, manifest = mf.open_version(index_dir)
         mf.check_model(manifest, model, index_dir)
         try:
-            searcher = cls(index_dir, directory, manifest, Store(directory / STORE_FILE),
-                           ClauseTable.load(directory / TABLE_FILE), weights)
+            table = ClauseTable.load(directory / TABLE_FILE)
+            searcher = cls(index_dir, directory, manifest, Store(directory / STORE_FILE), table,
+                           ClauseTexts(directory / TEXTS_FILE, table.text_offsets), weights)
             if manifest.model:
                 problem = keys_mismatch(VectorKeys.load(directory / VECTOR_KEYS_FILE), searcher._ids)
                 if problem:
@@ -203,11 +211,30 @@ class Searcher:
 
     def get_clause(self, clause_id: str) -> Clause | None:
         position = self._position.get(clause_id)
-        return None if position is None else self._clause(position)
+        return None if position is None else self._clauses([position])[position]
 
     def clause_at(self, position: int) -> Clause:
         """The clause at a position of the index (BM25 rows, vectors and the store share positions)."""
-        return self._clause(position)
+        return self._clauses([position])[position]
+
+    def _clauses(self, positions: list[int]) -> dict[int, Clause]:
+        """Clauses by position: the cached ones, the others read from the store in one query (a hit list's
+        ten cost one round trip, not ten: 48 µs a clause read alone, measured on the VLC)."""
+        with self._cache_lock:
+            found = {p: self._clause_cache[p] for p in positions if p in self._clause_cache}
+            for position in found:
+                self._clause_cache.move_to_end(position)
+        missing = [p for p in positions if p not in found]
+        if missing:
+            read = self._store.clauses_at(missing)
+            if len(read) != len(set(missing)):
+                raise IndexError(f"the store has no clause at {sorted(set(missing) - set(read))[:3]}")
+            found.update(read)
+            with self._cache_lock:
+                self._clause_cache.update(read)
+                while len(self._clause_cache) > CLAUSE_CACHE:
+                    self._clause_cache.popitem(last=False)
+        return found
 
     def clause_ids(self) -> list[str]:
         """Every clause id, by position."""
@@ -350,6 +377,7 @@ class Searcher:
         query_words = set(phrase_words(plan.normalised)) | {w for e in plan.expansions + plan.translations
                                                              for t in e.targets for w in phrase_words(t)}
         hits = []
+        self._clauses([position for position, _score in order[:k]])  # the hits' clauses, read in one query
         for position_rank, (position, score) in enumerate(order[:k], start=1):
             scores = {name: values[position] for name, values in signal_scores.items() if position in values}
             for name, positions in rankings.items():
@@ -372,7 +400,7 @@ class Searcher:
         translation or an expansion's (search/definitions.py); `statement`, the clauses stating a quantity
         of the kind it asks for (search/statements.py). A signal weighted 0 is skipped."""
         positions = list(dict.fromkeys(np.concatenate([pool, rankings.get("translated", np.zeros(0, np.int64))]).tolist()))
-        texts = self._store.texts(positions)
+        texts = self._texts.get(positions)
         candidates = [(p, texts[p]) for p in positions]
         found = {}
         if weights.definition and plan.answer_type not in QUANTITY_ANSWERS:
@@ -427,11 +455,11 @@ class Searcher:
     def _compute_norm_mapped(self, position: int) -> Any:
         from indexer.normalise import clause_norm_mapped
 
-        return clause_norm_mapped(self._clause(position))
+        return clause_norm_mapped(self._clauses([position])[position])
 
     def _hit(self, rank: int, position: int, score: float, scores: dict[str, float],
              phrase_spans: list[tuple[int, int]] | None, query_words: set[str]) -> Hit:
-        clause = self._clause(position)
+        clause = self._clauses([position])[position]
         document = self._headers[clause.doc_id]
         mapped = self._norm_mapped(position)
         spans = phrase_spans if phrase_spans else term_spans(mapped.text, query_words)

@@ -60,9 +60,9 @@ def test_the_searcher_reads_clauses_only_when_a_query_touches_them(seed_index: P
     from search import Searcher
 
     searcher = Searcher.open(seed_index)
-    assert searcher._clause.cache_info().currsize == 0
+    assert len(searcher._clause_cache) == 0
     hits = searcher.search("kinh phí xây dựng pháp luật", k=5, mode="bm25")
-    assert 0 < searcher._clause.cache_info().currsize <= 5
+    assert 0 < len(searcher._clause_cache) <= 5
     assert [searcher.get_clause(h.clause_id).text for h in hits] == [h.text for h in hits]
 
 
