@@ -45,7 +45,7 @@ from indexer.embed import (
     save_faiss,
     stored_vectors,
 )
-from indexer.model import Clause, Document, IngestReport
+from indexer.model import Clause, Document, IngestProblem, IngestReport
 from indexer.segment import CACHE_FILE, SegmentCache, lexical_terms
 from indexer.state import (  # re-exported: the build's public names before indexer.state existed
     INDEX_MODULES,
@@ -180,26 +180,29 @@ def _ingest(corpus_dir: Path, state: CorpusState, previous: Previous,
         return documents, report, {"mode": "full", "reprocessed": len(documents), **stamp}
     from tqdm import tqdm
 
-    from indexer.load import LoadError
-
     documents: list[Document] = []
     report = IngestReport(skipped=list(state.listing.skipped))
-    reused, reprocessed = 0, 0
-    sidecar = pipeline.sidecar_of(corpus_dir)
-    for file in tqdm(state.listing.files, desc="ingest", unit="file", disable=not progress):
+    reused = 0
+    results: dict[str, Document | IngestProblem] = {}
+    jobs = []
+    for file in state.listing.files:
         source, doc_id = file.source, state.ids[file.source]
         old_doc = previous.documents.get(source)
         if old_doc is not None and old_doc.content_hash == state.hashes[source] and old_doc.doc_id == doc_id:
-            documents.append(old_doc)
-            report.processed.append(source)
+            results[source] = old_doc
             reused += 1
-            continue
-        reprocessed += 1
-        try:
-            documents.append(pipeline.ingest_file(file.path, corpus_dir, sidecar, doc_id=doc_id, source=source))
-            report.processed.append(source)
-        except LoadError as error:
-            report.problems.append(pipeline.problem_of(source, error))
+        else:
+            jobs.append((file.path, source, doc_id))
+    reprocessed = len(jobs)
+    results.update(tqdm(pipeline.ingest_files(jobs, corpus_dir, pipeline.sidecar_of(corpus_dir)), total=len(jobs),
+                        desc="ingest", unit="file", disable=not progress))
+    for file in state.listing.files:  # the listing's order, reused and re-ingested documents alike
+        result = results[file.source]
+        if isinstance(result, IngestProblem):
+            report.problems.append(result)
+        else:
+            documents.append(result)
+            report.processed.append(file.source)
     pipeline.resolve_references(documents)
     pipeline.record_ocr(report, documents)  # reused documents keep their OCR pages in the report
     removed = sorted(set(previous.documents) - {doc.source for doc in documents})

@@ -175,17 +175,47 @@ def ingest_corpus(corpus_root: Path, progress: bool = True,
     ids = assign_doc_ids(file.source for file in listing.files)
     report = IngestReport(skipped=list(listing.skipped))
     documents: list[Document] = []
-    sidecar = sidecar_of(corpus_root)
-    for file in tqdm(listing.files, desc="ingest", unit="file", disable=not progress):
-        try:
-            documents.append(ingest_file(file.path, corpus_root, sidecar, doc_id=ids[file.source], source=file.source))
-        except LoadError as error:
-            report.problems.append(problem_of(file.source, error))
+    jobs = [(file.path, file.source, ids[file.source]) for file in listing.files]
+    for source, result in tqdm(ingest_files(jobs, corpus_root, sidecar_of(corpus_root)), total=len(jobs),
+                               desc="ingest", unit="file", disable=not progress):
+        if isinstance(result, IngestProblem):
+            report.problems.append(result)
             continue
-        report.processed.append(file.source)
+        documents.append(result)
+        report.processed.append(source)
     resolve_references(documents)
     record_ocr(report, documents)
     return documents, report
+
+
+# Files from which ingestion runs in worker processes (one per core, at most 4, as segmentation does): below
+# it, starting them costs more than they save. The VLC's 208 laws take 26 s in one process.
+PARALLEL_MIN_FILES = 16
+
+
+def _ingest_job(job: tuple[Path, str, str], corpus_root: Path, sidecar: dict) -> Document | IngestProblem:
+    path, source, doc_id = job
+    try:
+        return ingest_file(path, corpus_root, sidecar, doc_id=doc_id, source=source)
+    except LoadError as error:  # an IngestProblem pickles; a LoadError (two-argument init) would not
+        return problem_of(source, error)
+
+
+def ingest_files(jobs: list[tuple[Path, str, str]], corpus_root: Path,
+                 sidecar: dict) -> Iterable[tuple[str, Document | IngestProblem]]:
+    """(source, its Document or IngestProblem) for each (path, source, doc_id), in order; in worker
+    processes when there are many files."""
+    from functools import partial
+
+    work = partial(_ingest_job, corpus_root=Path(corpus_root), sidecar=sidecar)
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN_FILES or workers <= 1:
+        yield from ((job[1], work(job)) for job in jobs)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from zip((job[1] for job in jobs), pool.map(work, jobs, chunksize=2), strict=True)
 
 
 def record_ocr(report: IngestReport, documents: list[Document]) -> IngestReport:

@@ -1,6 +1,6 @@
 """`bench_scale(...)`: the cost curve — the VLC at ×1, ×2, ×4, and what 10M clauses would need.
 
-Each factor is a corpus of that many copies of the laws under `work_dir` (hard links; copy i of a law is
+Each factor is a corpus of that many copies of the laws under `work_dir` (file copies; copy i of a law is
 `x{i}-<file name>`, so every copy is a document of its own id). For each, in child processes so that
 one factor's memory does not leak into the next: a full build from a cold start (stages, seconds, peak
 RSS of the build and of its segmentation workers), bytes on disk (total and per file kind), then a fresh
@@ -42,17 +42,15 @@ USABLE_MEMORY = 0.7
 
 
 def make_corpus(vlc_dir: Path, out: Path, factor: int, laws: int | None = None) -> int:
-    """`factor` copies of the first `laws` laws (all when None) as hard links; returns the file count."""
+    """`factor` copies of the first `laws` laws (all when None); returns the file count. Copies, not hard
+    links: walking the corpus indexes a file reached by several paths once (one inode), so linked copies
+    made every factor the same corpus (the run of 1 December 2026: 22,909 clauses at x1, x2 and x4)."""
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     sources = sorted(Path(vlc_dir).glob("*.txt"))[:laws]
     for copy in range(factor):
         for source in sources:
-            target = out / f"x{copy}-{source.name}"
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
+            shutil.copyfile(source, out / f"x{copy}-{source.name}")
     return len(sources) * factor
 
 

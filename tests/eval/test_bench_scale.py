@@ -52,6 +52,10 @@ def test_copies_are_documents_of_their_own(tmp_path: Path) -> None:
         (source / name).write_text(f"Điều 1. {name}\n", encoding="utf-8")
     assert make_corpus(source, tmp_path / "x2", 2, laws=2) == 4
     assert sorted(p.name for p in (tmp_path / "x2").iterdir()) == ["x0-a.txt", "x0-b.txt", "x1-a.txt", "x1-b.txt"]
+    from indexer.load import walk_corpus
+
+    walked = walk_corpus(tmp_path / "x2")  # hard-linked copies would be one file walked, three skipped
+    assert len(walked.files) == 4 and not walked.skipped
 
 
 def test_dense_cost_table_on_the_seed_index(seed_index: Path) -> None:

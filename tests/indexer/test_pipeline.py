@@ -132,3 +132,23 @@ def test_ingest_file_round_trips_through_json() -> None:
     again = Document.from_dict(json.loads(json.dumps(document.to_dict(), ensure_ascii=False)))
     assert again == document
     assert document.doc_id == Path(SEED_NAMES[3]).stem
+
+
+def test_many_files_are_ingested_in_worker_processes_with_the_same_result(tmp_path: Path, monkeypatch) -> None:
+    """Enough files to use worker processes give the documents and problems one process gives, in order."""
+    from indexer import pipeline
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    seeds = sorted((CORPUS / "seeds").iterdir())
+    for copy in range(4):
+        for seed in seeds:
+            shutil.copy(seed, corpus / f"c{copy}-{seed.name}")
+    (corpus / "empty.txt").write_text("", encoding="utf-8")
+    assert len(seeds) * 4 + 1 >= pipeline.PARALLEL_MIN_FILES
+    parallel, parallel_report = ingest_corpus(corpus, progress=False)
+    monkeypatch.setattr(pipeline, "PARALLEL_MIN_FILES", 10_000)
+    serial, serial_report = ingest_corpus(corpus, progress=False)
+    assert [d.to_dict() for d in parallel] == [d.to_dict() for d in serial]
+    assert parallel_report.to_dict() == serial_report.to_dict()
+    assert [p.source for p in parallel_report.problems] == ["empty.txt"]
