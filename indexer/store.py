@@ -309,17 +309,23 @@ class Store:
     def clause_ids(self) -> list[str]:
         return [row[0] for row in self._rows("SELECT id FROM clauses ORDER BY position")]
 
-    def _column(self, column: str, positions: Iterable[int]) -> dict[int, str]:
+    def _at_positions(self, columns: str, positions: Iterable[int]) -> list[tuple[Any, ...]]:
+        """(position, *columns) of the clauses at these positions, each once, in batches SQLite accepts."""
         wanted = list(dict.fromkeys(int(p) for p in positions))
-        found: dict[int, str] = {}
+        rows: list[tuple[Any, ...]] = []
         for start in range(0, len(wanted), BATCH):
             batch = wanted[start : start + BATCH]
-            found.update(self._rows(f"SELECT position, {column} FROM clauses WHERE position IN "
-                                    f"({','.join('?' * len(batch))})", batch))
-        return found
+            rows += self._rows(f"SELECT position, {columns} FROM clauses WHERE position IN "
+                               f"({','.join('?' * len(batch))})", batch)
+        return rows
 
     def norm_texts(self, positions: Iterable[int]) -> dict[int, str]:
-        return self._column("norm_text", positions)
+        return dict(self._at_positions("norm_text", positions))
+
+    def distinct_norm_texts(self, language: str) -> list[str]:
+        """Every distinct normalised clause text in a language, sorted (what a build segments)."""
+        return [row[0] for row in self._rows(
+            "SELECT DISTINCT norm_text FROM clauses WHERE language = ? ORDER BY norm_text", (language,))]
 
     def clauses(self, start: int, end: int) -> list[Clause]:
         """The clauses at positions start … end - 1, in order."""
@@ -329,20 +335,8 @@ class Store:
 
     def clauses_at(self, positions: Iterable[int]) -> dict[int, Clause]:
         """The clauses at these positions (one query for all), by position."""
-        wanted = list(dict.fromkeys(int(p) for p in positions))
-        found: dict[int, Clause] = {}
-        for start in range(0, len(wanted), BATCH):
-            batch = wanted[start : start + BATCH]
-            for position, *row in self._rows("SELECT position, text, norm_text, rest FROM clauses WHERE position IN "
-                                              f"({','.join('?' * len(batch))})", batch):
-                found[position] = clause_from_row(*row)
-        return found
-
-    def clause(self, position: int) -> Clause:
-        found = self.clauses(position, position + 1)
-        if not found:
-            raise StoreError(f"no clause at position {position}")
-        return found[0]
+        return {position: clause_from_row(*row) for position, *row in
+                self._at_positions("text, norm_text, rest", positions)}
 
     def document_text(self, doc_position: int) -> str:
         rows = self._rows("SELECT text FROM documents WHERE position = ?", (doc_position,))
