@@ -214,17 +214,12 @@ def timed_queries(files: Sequence[Path], per_file: int = TIMED_PER_FILE) -> list
 
 
 def _lexvn_sizes(index_dir: Path) -> dict[str, float]:
-    from indexer import manifest as mf
-    from indexer.build import FAISS_FILE
-    from indexer.store import STORE_FILE
+    from eval.bench.scale import index_bytes
 
-    directory = mf.version_dir(Path(index_dir))
-    total = mf.directory_size(directory)
-    dense = (directory / FAISS_FILE).stat().st_size if (directory / FAISS_FILE).is_file() else 0
-    documents = (directory / STORE_FILE).stat().st_size
-    mb = 2**20
+    sizes = index_bytes(index_dir)
+    total, dense, mb = sizes["total"], sizes["dense_faiss"], 2**20
     return {"size_mb": round(total / mb, 1), "lexical_mb": round((total - dense) / mb, 1),
-            "dense_mb": round(dense / mb, 1), "store_mb": round(documents / mb, 1)}
+            "dense_mb": round(dense / mb, 1), "store_mb": round(sizes["store"] / mb, 1)}
 
 
 def _lexvn_build(vlc_dir: Path, index_dir: Path, model: str | None) -> dict[str, Any]:
@@ -250,18 +245,15 @@ def segmentation_floor(index_dir: Path, build_s: float | None, sample: int = FLO
     """underthesea's own throughput, and the build as a multiple of it: every n-th distinct Vietnamese clause
     text of the index segmented in this process (after a warm-up), extrapolated to all of them and divided
     by the cores the build's segmentation workers use. The build can be no faster than this floor."""
-    import sqlite3
-
     from indexer import manifest as mf
     from indexer.segment import segment_query, segment_texts
-    from indexer.store import STORE_FILE, read_only_uri
+    from indexer.store import STORE_FILE, Store
 
-    connection = sqlite3.connect(read_only_uri(mf.version_dir(Path(index_dir)) / STORE_FILE), uri=True)
+    store = Store(mf.version_dir(Path(index_dir)) / STORE_FILE)
     try:
-        texts = [row[0] for row in connection.execute(
-            "SELECT DISTINCT norm_text FROM clauses WHERE language = 'vi' ORDER BY norm_text")]
+        texts = store.distinct_norm_texts("vi")
     finally:
-        connection.close()
+        store.close()
     if not texts:
         return {}
     picked = texts[:: max(1, len(texts) // sample)][:sample]

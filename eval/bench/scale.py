@@ -119,19 +119,24 @@ def _run_child(function: str, *args: Any) -> dict[str, Any]:
     return json.loads(done.stdout.rsplit("\n@@", 1)[1])
 
 
-def _disk(index_dir: Path) -> dict[str, float]:
+def index_bytes(index_dir: Path) -> dict[str, int]:
+    """Bytes on disk of the live version of an index: in all, its store and its FAISS file (0 when none)."""
     from indexer import manifest as mf
     from indexer.build import FAISS_FILE
     from indexer.store import STORE_FILE
 
-    directory = mf.version_dir(index_dir)
+    directory = mf.version_dir(Path(index_dir))
+    parts = {name: (directory / file).stat().st_size if (directory / file).is_file() else 0
+             for name, file in (("store", STORE_FILE), ("dense_faiss", FAISS_FILE))}
+    return {"total": mf.directory_size(directory), **parts}
+
+
+def _disk(index_dir: Path) -> dict[str, float]:
     mb = 2**20
-    total = mf.directory_size(directory)
-    named = {"store": STORE_FILE, "dense_faiss": FAISS_FILE}
-    parts = {name: round((directory / file).stat().st_size / mb, 1) if (directory / file).is_file() else 0.0
-             for name, file in named.items()}
-    return {"total_mb": round(total / mb, 1), **{f"{k}_mb": v for k, v in parts.items()},
-            "other_mb": round(total / mb - sum(parts.values()), 1)}
+    sizes = index_bytes(index_dir)
+    parts = {name: round(sizes[name] / mb, 1) for name in ("store", "dense_faiss")}
+    return {"total_mb": round(sizes["total"] / mb, 1), **{f"{k}_mb": v for k, v in parts.items()},
+            "other_mb": round(sizes["total"] / mb - sum(parts.values()), 1)}
 
 
 def fit(xs: Sequence[float], ys: Sequence[float]) -> dict[str, float]:
