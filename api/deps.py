@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -29,6 +30,8 @@ from api.schemas import DocumentSummary, ReferenceOut
 
 log = logging.getLogger("lexvn.api")
 
+ENV_RAY = "LEXVN_RAY_ADDRESS"  # `lexvn serve --ray`: the cluster a sharded index's replicas run on
+ENV_REPLICAS = "LEXVN_SHARD_REPLICAS"  # `lexvn serve --replicas`: Ray actors per shard
 CONFLICT_CACHE = 64  # cross-check results kept per version (each is seconds of work on large documents)
 
 
@@ -38,9 +41,12 @@ class Library:
     def __init__(self, index_dir: Path, searcher: Any = None) -> None:
         self.index_dir = Path(index_dir)
         if searcher is None:
-            from search import Searcher  # heavy imports (faiss, torch) only when an app is really created
+            # heavy imports (faiss, torch) only when an app is really created; a sharded index runs its shard
+            # replicas on the Ray cluster `lexvn serve --ray` names
+            from search.sharded import open_index
 
-            searcher = Searcher.open(self.index_dir)
+            searcher = open_index(self.index_dir, address=os.environ.get(ENV_RAY) or None,
+                                  replicas=int(os.environ.get(ENV_REPLICAS) or 1))
             # The first query of a process pays for underthesea's and the encoder's lazy loading: pay it
             # when the version is opened, not on a user's request.
             searcher.warm_up()

@@ -20,6 +20,11 @@ DEFAULT_INDEX = Path(".lexvn/index")
 def prepare_index(index_dir: Path, corpus_dir: Path | None) -> None:
     """Build the index from `corpus_dir` when it is missing, stale or damaged; without a corpus it must
     exist and be whole (every file at its recorded size)."""
+    from indexer.shards import is_sharded
+
+    if corpus_dir is not None and is_sharded(index_dir):
+        raise typer.BadParameter(f"{index_dir} is a sharded index: build it with `lexvn index CORPUS --shards N`, "
+                                 "then serve it without --corpus", param_hint="--corpus")
     if corpus_dir is None:
         from indexer.manifest import IndexError_, open_version
 
@@ -60,6 +65,9 @@ def serve(
     ] = DEFAULTS.crosscheck_concurrency,
     max_body_bytes: Annotated[int, typer.Option(
         "--max-body-bytes", min=1024, help="largest request body accepted (413 above)")] = DEFAULTS.max_body_bytes,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray", help="a sharded index: the Ray cluster its shard replicas run on (default: a local Ray)")] = None,
+    replicas: Annotated[int, typer.Option("--replicas", min=1, help="a sharded index: Ray actors per shard")] = 1,
 ) -> None:
     """Serve the search API (OpenAPI at /docs), the search page on http://HOST:PORT/ and the MCP server at /mcp."""
     import uvicorn
@@ -71,8 +79,13 @@ def serve(
         ChatModel.from_environment()
     except ValueError as error:
         raise typer.BadParameter(str(error)) from error
+    from api.deps import ENV_RAY, ENV_REPLICAS
+
     prepare_index(index, corpus)
     os.environ[ENV_INDEX] = str(index.resolve())
+    os.environ[ENV_REPLICAS] = str(replicas)
+    if ray_address:
+        os.environ[ENV_RAY] = ray_address
     limits = Limits(max_body_bytes=max_body_bytes, crosscheck_concurrency=crosscheck_concurrency,
                     crosscheck_seconds=crosscheck_seconds, reload_seconds=reload_seconds)
     os.environ.update(limits.to_environment())  # each worker process builds its app from these

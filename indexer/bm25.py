@@ -7,6 +7,7 @@ does not export. `tests/indexer/test_bm25_adapter.py` fails if bm25s changes it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -42,22 +43,57 @@ def idf_array(document_frequencies: np.ndarray, n_docs: int) -> np.ndarray:
                             _select_idf_scorer(BM25_PARAMS["idf_method"]), dtype="float32")
 
 
-def bm25_from_counts(counts: Any, vocab: list[str]) -> Any:
+@dataclass(frozen=True, slots=True)
+class CollectionStatistics:
+    """What BM25 scores take from the whole collection rather than the clause: the number of clauses, their
+    average length in terms and each term's document frequency. A shard of a sharded index scores its own
+    clauses with the statistics of all shards, so that its scores are the ones one index would give."""
+
+    n_docs: int
+    avg_doc_len: float
+    document_frequencies: dict[str, int]
+
+    @classmethod
+    def of(cls, lengths: np.ndarray, document_frequencies: dict[str, int]) -> CollectionStatistics:
+        """From every clause's length (in index order: the mean is summed as one index sums it) and the
+        document frequencies summed over the shards."""
+        lengths = np.asarray(lengths, dtype=np.int64)
+        return cls(len(lengths), float(lengths.mean()) if len(lengths) else 0.0, dict(document_frequencies))
+
+
+def row_lengths(counts: Any) -> np.ndarray:
+    """Each clause's length in terms (int64) from its term-count row."""
+    return np.asarray(counts.tocsr().sum(axis=1, dtype=np.int64)).ravel()
+
+
+def document_frequencies(counts: Any, vocab: list[str]) -> dict[str, int]:
+    """How many clauses (rows) hold each term of `vocab` (the columns)."""
+    held = np.bincount(counts.tocsr().indices, minlength=len(vocab))
+    return {term: int(df) for term, df in zip(vocab, held.tolist(), strict=True) if df}
+
+
+def bm25_from_counts(counts: Any, vocab: list[str], statistics: CollectionStatistics | None = None) -> Any:
     """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes.
 
     Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
-    vectorised over all (clause, term) pairs instead of a Python loop per clause.
+    vectorised over all (clause, term) pairs instead of a Python loop per clause. With `statistics` (those of
+    a larger collection these clauses are a shard of), idf and the average length are the collection's.
     """
     bm25s = import_bm25s()
     k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
     counts = counts.tocsr()
     n_docs = counts.shape[0]
-    lengths = np.asarray(counts.sum(axis=1, dtype=np.int64)).ravel()
+    lengths = row_lengths(counts)
     avg_doc_len = lengths.mean() if n_docs else np.float64(0.0)
     csc = counts.tocsc()
     csc.sort_indices()
     frequencies = np.diff(csc.indptr)
-    idf = idf_array(frequencies, n_docs)
+    if statistics is None:
+        idf = idf_array(frequencies, n_docs)
+    else:
+        idf = idf_array(np.array([statistics.document_frequencies.get(term, 0) for term in vocab], dtype=np.int64),
+                        statistics.n_docs)
+        avg_doc_len = np.float64(statistics.avg_doc_len)
     tf = csc.data.astype(np.float32)
     l_d = lengths[csc.indices].astype(np.float64)
     tfc = (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * l_d / avg_doc_len))

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
-from indexer.bm25 import BM25_PARAMS, bm25_from_counts
+from indexer.bm25 import BM25_PARAMS, CollectionStatistics, bm25_from_counts
 from indexer.embed import (
     Encoder,
     build_faiss,
@@ -69,6 +69,7 @@ from indexer.vectors import (
     assemble,
     check_rows,
     hnsw_renumbering,
+    passage_key,
 )
 
 __all__ = ["INDEX_MODULES", "INGEST_MODULES", "IndexInvariantError", "build_index", "ensure_index", "file_hash",
@@ -88,6 +89,17 @@ HEAD_DIR = "bm25_head"
 # bm25s's scoring) instead of tokenising and counting all clauses again.
 TERMS_FILE = "terms.npz"
 FIELDS = ("body", "head")
+
+
+@dataclass(slots=True)
+class Prepared:
+    """Work done for a build before it runs (by a sharded build's Ray tasks, `indexer.shards`): underthesea
+    segmentations by text key, vectors by passage key, and the BM25 statistics of the whole collection the
+    documents are a shard of (by field). The build takes what it finds here and computes the rest."""
+
+    segments: dict[str, list[str]] = field(default_factory=dict)
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    statistics: dict[str, CollectionStatistics] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -214,8 +226,10 @@ def _heading_text(clause: Clause) -> str:
     return "\n".join(clause.headings)
 
 
-def clause_terms(clauses: list[Clause], cache: SegmentCache, progress: bool) -> tuple[list[list[str]], list[list[str]]]:
-    """(body terms, heading terms) for every clause; Vietnamese text is segmented through the cache."""
+def clause_terms(clauses: list[Clause], cache: SegmentCache, progress: bool,
+                 workers: int | None = None) -> tuple[list[list[str]], list[list[str]]]:
+    """(body terms, heading terms) for every clause; Vietnamese text is segmented through the cache (in
+    `workers` processes; None: by the number of texts)."""
     from indexer.normalise import normalise
 
     heading_norm: dict[tuple[str, str], str] = {}
@@ -227,7 +241,7 @@ def clause_terms(clauses: list[Clause], cache: SegmentCache, progress: bool) -> 
         head_texts.append(heading_norm[key])
     vi_texts = sorted({c.norm_text for c in clauses if c.language == "vi"}
                       | {t for t, c in zip(head_texts, clauses, strict=True) if c.language == "vi" and t})
-    words = dict(zip(vi_texts, cache.segment_many(vi_texts, progress=progress), strict=True))
+    words = dict(zip(vi_texts, cache.segment_many(vi_texts, progress=progress, workers=workers), strict=True))
     body = [lexical_terms(c.norm_text, words.get(c.norm_text) if c.language == "vi" else None) for c in clauses]
     # Many clauses share a heading chain: compute its terms once (this dominates incremental builds).
     head_cache: dict[tuple[str, str], list[str]] = {}
@@ -327,11 +341,24 @@ def load_terms(directory: Path | None) -> StoredTerms | None:
     return StoredTerms(doc_rows, fields)
 
 
-def _encode(documents: list[Document], previous: Previous, encoder: Encoder, progress: bool) -> DenseRows:
+def _encode(documents: list[Document], previous: Previous, encoder: Encoder, progress: bool,
+            encoded: dict[str, np.ndarray]) -> DenseRows:
     """One vector per clause, keyed by clause and passage: reused where the previous version has the same
-    passage, encoded otherwise (the model is loaded only when something needs encoding)."""
+    passage, taken from `encoded` (by passage key) or encoded (the model is loaded only when something
+    needs encoding)."""
     def encode(texts: list[str], languages: list[str]) -> np.ndarray:
-        return encoder.encode_passages(texts, progress=progress, languages=languages)
+        keys = [passage_key(text, language) for text, language in zip(texts, languages, strict=True)]
+        missing = [row for row, key in enumerate(keys) if key not in encoded]
+        if len(missing) == len(texts):
+            return encoder.encode_passages(texts, progress=progress, languages=languages)
+        rows = np.zeros((len(texts), len(next(iter(encoded.values())))), dtype=np.float32)
+        for row, key in enumerate(keys):
+            if key in encoded:
+                rows[row] = encoded[key]
+        if missing:
+            rows[missing] = encoder.encode_passages([texts[row] for row in missing], progress=progress,
+                                                    languages=[languages[row] for row in missing])
+        return rows
 
     return assemble(documents, previous.vectors, previous.full_document, encode, lambda: encoder.dimension)
 
@@ -465,9 +492,9 @@ def write_index(documents: list[Document], report: IngestReport, index_dir: Path
                 model_name: str | None, progress: bool = False, previous: Previous | None = None,
                 incremental: dict[str, Any] | None = None, corpus_dir: Path | None = None,
                 timings: dict[str, float] | None = None, started: float | None = None,
-                state: CorpusState | None = None) -> dict[str, Any]:
+                state: CorpusState | None = None, prepared: Prepared | None = None) -> dict[str, Any]:
     """Index already-ingested documents into a new version of `index_dir` and make it live atomically
-    (under the writer lock, which the caller may already hold)."""
+    (under the writer lock, which the caller may already hold); `prepared`: work done for it beforehand."""
     previous = previous or Previous()
     timings = timings if timings is not None else {}
     started = started if started is not None else time.perf_counter()
@@ -477,7 +504,7 @@ def write_index(documents: list[Document], report: IngestReport, index_dir: Path
         try:
             return _build_version(documents, report, incremental or {"mode": "full"}, previous, build_dir,
                                   index_dir, corpus_dir or Path("."), dense, model_name, progress, timings, started,
-                                  state)
+                                  state, prepared or Prepared())
         except BaseException:
             import shutil
 
@@ -485,8 +512,8 @@ def write_index(documents: list[Document], report: IngestReport, index_dir: Path
             raise
 
 
-def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
-               progress: bool) -> tuple[dict[str, TermRows], SegmentCache]:
+def _term_rows(documents: list[Document], previous: Previous, build_dir: Path, progress: bool,
+               segments: dict[str, list[str]]) -> tuple[dict[str, TermRows], SegmentCache]:
     """Term-frequency rows of every clause: stored rows for unchanged documents, tokenised ones for the rest.
 
     Saves the rows and the segmentation cache into `build_dir`. When rows are reused the old cache file is
@@ -511,6 +538,8 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
     else:
         cache = SegmentCache.load(old_cache)
         known = set(cache.entries) if incremental else set()
+        for key, words in segments.items():
+            cache.entries.setdefault(key, words)
         fresh = clause_terms(fresh_clauses, cache, progress)
     fields: dict[str, TermRows] = {}
     for name, fresh_terms in zip(FIELDS, fresh, strict=True):
@@ -583,20 +612,20 @@ def check_version(documents: list[Document], counts: list[int], entries: dict[st
 def _build_version(documents: list[Document], report: IngestReport, incremental: dict[str, Any],
                    previous: Previous, build_dir: Path, index_dir: Path, corpus_dir: Path, dense: bool,
                    model_name: str | None, progress: bool, timings: dict[str, float],
-                   started: float, state: CorpusState | None) -> dict[str, Any]:
+                   started: float, state: CorpusState | None, prepared: Prepared) -> dict[str, Any]:
     counts = [previous.clause_count(doc) for doc in documents]
     clause_total = sum(counts)
     entries = {d.doc_id: mf.DocumentEntry(d.source, d.content_hash, count) for d, count in zip(documents, counts,
                                                                                               strict=True)}
 
     mark = time.perf_counter()
-    fields, cache = _term_rows(documents, previous, build_dir, progress)
+    fields, cache = _term_rows(documents, previous, build_dir, progress, prepared.segments)
     timings["segment"] = time.perf_counter() - mark
 
     mark = time.perf_counter()
-    body = bm25_from_counts(fields["body"].counts, fields["body"].vocab)
+    body = bm25_from_counts(fields["body"].counts, fields["body"].vocab, prepared.statistics.get("body"))
     body.save(str(build_dir / BODY_DIR))
-    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab)
+    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab, prepared.statistics.get("head"))
     head.save(str(build_dir / HEAD_DIR))
     timings["bm25"] = time.perf_counter() - mark
     check_version(documents, counts, entries, fields,
@@ -606,7 +635,7 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     if dense:
         mark = time.perf_counter()
         encoder = Encoder(model_name)
-        rows = _encode(documents, previous, encoder, progress)
+        rows = _encode(documents, previous, encoder, progress, prepared.vectors)
         timings["encode"] = time.perf_counter() - mark
         mark = time.perf_counter()
         index, kind = _dense_index(rows, previous)
@@ -636,7 +665,8 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         corpus_dir=str(corpus_dir),
         model=model_info,
-        bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT},
+        bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT,
+              **({"collection_clauses": prepared.statistics["body"].n_docs} if prepared.statistics else {})},
         documents=entries,
         counts={"documents": len(documents), "clauses": clause_total, "vocabulary": len(body.vocab_dict),
                 "problems": len(report.problems), "skipped": len(report.skipped),

@@ -30,7 +30,7 @@ INGEST_MODULES = ("textmap.py", "normalise.py", "model.py", "kinds.py", "citatio
 # The index-side modules: they shape terms, vectors and the store, which carry stamps of their own (terms_stamp, the
 # model fingerprint, keyed vectors, the format version), not the documents.
 INDEX_MODULES = ("bm25.py", "build.py", "embed.py", "imports.py", "manifest.py", "segment.py", "state.py",
-                 "static_encoder.py", "store.py", "vectors.py")
+                 "shards.py", "static_encoder.py", "store.py", "vectors.py")
 # What makes BM25 term rows: stored rows are reused only while these files are unchanged.
 TERM_MODULES = ("segment.py", "build.py", "normalise.py")
 

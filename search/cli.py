@@ -26,16 +26,32 @@ def index_command(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="build from scratch, reusing nothing (a damaged index)")] = False,
     verify: Annotated[bool, typer.Option("--verify", help="check the live version's checksums and structure; build nothing")] = False,
     wait: Annotated[bool, typer.Option("--wait", help="if another process is writing the index, wait for it instead of failing")] = False,
+    shards: Annotated[int | None, typer.Option(
+        "--shards", min=1, help="build N shard indexes on Ray (one task per file) that search as one index")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray", help="with --shards: the Ray cluster's address (host:port of its head; default: a local Ray)")] = None,
+    retries: Annotated[int, typer.Option(
+        "--retries", min=0, help="with --shards: how often a file's task runs again when its node dies")] = 2,
 ) -> None:
     """Build or update the index of CORPUS_DIR (only new, changed or removed files are re-processed;
-    nothing at all when nothing changed)."""
+    nothing at all when nothing changed). With --shards: a sharded index, built in full on Ray."""
     from indexer.manifest import IndexError_
+    from indexer.shards import is_sharded
 
     index_dir = index or default_index()
     if verify:
-        raise typer.Exit(verify_index(index_dir))
+        raise typer.Exit(verify_index(index_dir, ray_address))
     if not corpus_dir.is_dir():
         raise typer.BadParameter(f"{corpus_dir} is not a directory", param_hint="CORPUS_DIR")
+    if shards is not None:
+        raise typer.Exit(sharded_index(corpus_dir, index_dir, shards, ray_address, retries, not no_dense, model,
+                                       quiet))
+    if ray_address is not None:
+        raise typer.BadParameter("--ray builds a sharded index: give --shards N too", param_hint="--ray")
+    if is_sharded(index_dir) and not rebuild:
+        typer.echo(f"error: {index_dir} is a sharded index: update it with --shards N (or replace it with a "
+                   "single index with --rebuild)", err=True)
+        raise typer.Exit(2)
     from indexer.build import build_index
 
     try:
@@ -61,17 +77,44 @@ def index_command(
                f"why: {'; '.join(result['changes'])}")
 
 
-def verify_index(index_dir: Path) -> int:
+def sharded_index(corpus_dir: Path, index_dir: Path, shards: int, address: str | None, retries: int, dense: bool,
+                  model: str | None, quiet: bool) -> int:
+    """`lexvn index --shards N`: the sharded build, one line of progress per file unless quiet."""
+    from indexer.manifest import IndexError_
+    from indexer.shards import build_sharded
+
+    def progress(done: int, total: int, node: str) -> None:
+        if not quiet:
+            typer.echo(f"  file {done}/{total} (node {node[:8]})", err=True)
+
+    try:
+        result = build_sharded(corpus_dir, index_dir, shards, dense=dense, model=model, address=address,
+                               retries=retries, on_progress=progress)
+    except IndexError_ as error:
+        typer.echo(f"error: {error}", err=True)
+        return 2
+    typer.echo(result["report_text"])
+    if result["lost_nodes"]:
+        typer.echo(f"warning: {len(result['lost_nodes'])} Ray node(s) died during the build "
+                   f"({', '.join(node[:8] for node in result['lost_nodes'])}); their files ran again on the others")
+    counts, timings = result["counts"], result["timings"]
+    typer.echo(f"index {index_dir}: {counts['documents']} documents, {counts['clauses']} clauses in "
+               f"{counts['shards']} shards ({', '.join(str(s['clauses']) for s in result['shards'])} clauses); "
+               f"built in {timings['total']:.1f} s (Ray tasks {timings['tasks']:.1f} s, writing {timings['write']:.1f} s)")
+    return 0
+
+
+def verify_index(index_dir: Path, address: str | None = None) -> int:
     """`lexvn index --verify`: every file's checksum, then the version opened as a searcher (BM25 rows and
     keyed vectors against the clauses). Prints one line; returns the exit status."""
     from indexer import manifest as mf
-    from search.searcher import Searcher
+    from search.sharded import open_index
 
     try:
         directory = mf.version_dir(index_dir)
         manifest = mf.read_manifest(directory)
         checked = mf.verify_checksums(directory, manifest)
-        searcher = Searcher.open(index_dir)
+        searcher = open_index(index_dir, address=address)
     except mf.IndexError_ as error:
         typer.echo(f"error: {error}", err=True)
         return 1
@@ -149,6 +192,8 @@ def search_command(
     synonyms: Annotated[Path | None, typer.Option(
         "--synonyms", help="your own synonym file, Elasticsearch/Solr format (`a, b` or `a => b` a line); "
         "also $LEXVN_SYNONYMS")] = None,
+    ray_address: Annotated[str | None, typer.Option(
+        "--ray", help="a sharded index: the Ray cluster to run its shard replicas on (default: a local Ray)")] = None,
 ) -> None:
     """Search the index: ranked clauses with citations and highlighted matches."""
     if synonyms is not None:
@@ -156,12 +201,12 @@ def search_command(
             raise typer.BadParameter(f"{synonyms} is not a file", param_hint="--synonyms")
         os.environ["LEXVN_SYNONYMS"] = str(synonyms.resolve())
     from indexer.manifest import IndexError_
-    from search.searcher import Searcher
+    from search.sharded import open_index
 
     if (query is None) == (queries is None):
         raise typer.BadParameter("give either QUERY or --queries FILE.jsonl")
     try:
-        searcher = Searcher.open(index or default_index())
+        searcher = open_index(index or default_index(), address=ray_address)
     except IndexError_ as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(2) from error

@@ -95,8 +95,14 @@ class LexicalRetriever:
 
     def unmarked_vocabulary(self) -> UnmarkedVocabulary:
         if self._unmarked is None:
-            self._unmarked = UnmarkedVocabulary(self.body)
+            self._unmarked = UnmarkedVocabulary(self.marked_frequencies())
         return self._unmarked
+
+    def marked_frequencies(self) -> dict[str, int]:
+        """Each body term with a Vietnamese mark, with the number of clauses holding it."""
+        indptr = self.body.scores["indptr"]
+        return {term: int(indptr[token_id + 1] - indptr[token_id]) for term, token_id in self.body.vocab_dict.items()
+                if not term.isascii()}
 
     def postings(self, term: str) -> np.ndarray:
         """Clause positions whose body contains `term` (exact, from the sparse score matrix)."""
@@ -125,15 +131,12 @@ class UnmarkedVocabulary:
 
     ALTERNATIVES = 3  # marked readings kept per unmarked term; "ket" is kết, két, kẹt…
 
-    def __init__(self, index: Any) -> None:
-        indptr = index.scores["indptr"]
+    def __init__(self, frequencies: dict[str, int]) -> None:
         readings: dict[str, list[tuple[int, str]]] = {}
-        for term, token_id in index.vocab_dict.items():
-            if term.isascii():
-                continue
+        for term, frequency in frequencies.items():
             key = skeleton_term(term)
             if key and key != term:
-                readings.setdefault(key, []).append((int(indptr[token_id + 1] - indptr[token_id]), term))
+                readings.setdefault(key, []).append((frequency, term))
         self._readings = {key: [term for _df, term in sorted(found, reverse=True)[: self.ALTERNATIVES]]
                           for key, found in readings.items()}
 
@@ -176,9 +179,12 @@ class DenseRetriever:
 
     def search(self, query: str, k: int, mask: np.ndarray | None,
                language: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        return self.search_vector(self.encoder.encode_query(query, language), k, mask)
+
+    def search_vector(self, vector: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """Positions and inner products of the k stored vectors nearest `vector` (allowed by mask), best first."""
         import faiss
 
-        vector = self.encoder.encode_query(query, language)
         k = min(k, self.index.ntotal)
         if k <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
@@ -192,4 +198,8 @@ class DenseRetriever:
                 else faiss.SearchParameters(sel=selector)
         scores, ids = self.index.search(vector, k, params=params)
         keep = ids[0] >= 0
-        return ids[0][keep].astype(np.int64), scores[0][keep]
+        ids, scores = ids[0][keep].astype(np.int64), scores[0][keep]
+        # Equal scores (clauses with the same passage) in position order, which FAISS does not promise: the
+        # order is then one a sharded index's merge of its shards' lists reproduces.
+        order = np.lexsort((ids, -scores))
+        return ids[order], scores[order]

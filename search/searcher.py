@@ -23,6 +23,7 @@ import numpy as np
 from indexer import manifest as mf
 from indexer.kinds import vi_word
 from indexer.model import Clause, Document, DocumentMeta
+from indexer.shards import SHARDS_FILE
 from indexer.store import STORE_FILE, TABLE_FILE, TEXTS_FILE, ClauseTable, ClauseTexts, Store, StoreError
 from search.definitions import QUANTITY_ANSWERS, definition_ranking
 from search.fuse import DEFAULT_WEIGHTS, FusionWeights, fuse, weights_for
@@ -91,7 +92,10 @@ class Searcher:
     """
 
     def __init__(self, index_dir: Path, directory: Path, manifest: mf.Manifest, store: Store, table: ClauseTable,
-                 texts: ClauseTexts, weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
+                 texts: ClauseTexts, lexical: LexicalRetriever, dense: DenseRetriever | None,
+                 weights: FusionWeights = DEFAULT_WEIGHTS) -> None:
+        """The parts of one index version (`open` reads them from its directory; a sharded index gives
+        stand-ins that answer from its shards, `search.sharded`)."""
         self.index_dir = index_dir
         self.directory = directory
         self._manifest = manifest
@@ -121,11 +125,11 @@ class Searcher:
         # A hit's normalised text mapped back to its original, for highlights: ~1.5 ms a clause to compute,
         # most of a query's time when recomputed for every hit (measured on the VLC); popular clauses repeat.
         self._norm_mapped = functools.lru_cache(maxsize=HIGHLIGHT_CACHE)(self._compute_norm_mapped)
-        self.lexical = LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0)))
+        self.lexical = lexical
         if self.lexical.size != len(self._ids):
             raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
                                       f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
-        self.dense = DenseRetriever(directory, manifest.model) if manifest.model else None
+        self.dense = dense
         # Per query language (detect_language gives "vi" or "en"), the clauses in it and the others: a dense
         # signal that is not cross-lingual compares a query only with the former (None: every clause is).
         self._same_language: dict[str, np.ndarray | None] = {}
@@ -159,11 +163,16 @@ class Searcher:
         from indexer.vectors import VECTOR_KEYS_FILE, VectorKeys, keys_mismatch
 
         directory, manifest = mf.open_version(index_dir)
+        if (directory / SHARDS_FILE).is_file():
+            raise mf.IndexFormatError(f"{index_dir} is a sharded index: open it with `search.sharded.open_index` "
+                                      "(as `lexvn search` and `lexvn serve` do)")
         mf.check_model(manifest, model, index_dir)
         try:
             table = ClauseTable.load(directory / TABLE_FILE)
             searcher = cls(index_dir, directory, manifest, Store(directory / STORE_FILE), table,
-                           ClauseTexts(directory / TEXTS_FILE, table.text_offsets), weights)
+                           ClauseTexts(directory / TEXTS_FILE, table.text_offsets),
+                           LexicalRetriever(directory, float(manifest.bm25.get("head_weight", 0.0))),
+                           DenseRetriever(directory, manifest.model) if manifest.model else None, weights)
             if manifest.model:
                 problem = keys_mismatch(VectorKeys.load(directory / VECTOR_KEYS_FILE), searcher._ids)
                 if problem:
@@ -183,6 +192,15 @@ class Searcher:
         data["dense"] = ({"model": model["name"], "dimension": model["dimension"], "faiss": model.get("faiss")}
                          if model else None)
         return data
+
+    @property
+    def store(self) -> Store:
+        """The version's clause and document store (what a shard replica serves, `search.sharded`)."""
+        return self._store
+
+    @property
+    def texts(self) -> ClauseTexts:
+        return self._texts
 
     @property
     def has_dense(self) -> bool:

@@ -1,7 +1,7 @@
 """`make bench`: speed and memory figures, each a ratio against a baseline measured in the same run.
 
 Each section is a `bench_*` function of a module beside this one (ingest, search, encoders, crosscheck,
-load, peers, dense, coldstart, scale); this driver only runs them in a fixed order, records what each returned (or the error it raised, so one broken section does not hide
+load, peers, dense, shards, coldstart, scale); this driver only runs them in a fixed order, records what each returned (or the error it raised, so one broken section does not hide
 the others) and writes `report.json` and `report.md` under `--out`.
 """
 
@@ -22,7 +22,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from eval.bench import coldstart, crosscheck, dense, encoders, ingest, load, peers, scale, search
+from eval.bench import coldstart, crosscheck, dense, encoders, ingest, load, peers, scale, search, shards
 from eval.paths import CORPUS_DIR, ROOT, VLC_DIR, WORK_DIR
 
 
@@ -52,6 +52,9 @@ def _sections(vlc: Path, work: Path, seconds: int, queries: list[Path] | None = 
         # Reuses the lexvn VLC index the peer table built (its real clause vectors).
         ("Dense search cost: exact inner product against the clause count", dense.bench_dense_cost,
          {"index_dir": work / "peers" / "index"}),
+        # Reuses it too: the same laws sharded on a local Ray, query by query against it.
+        ("Sharded VLC on Ray beside the single index", shards.bench_shards,
+         {"vlc_dir": vlc, "work_dir": work / "shards", "single_index": work / "peers" / "index"}),
         ("Cold start: one-off lexvn search from a fresh process", coldstart.bench_coldstart,
          {"corpus_dir": CORPUS_DIR, "work_dir": work / "coldstart"}),
         # Slow (three full builds, the largest of four copies of the VLC): cost_curve.{md,png,json} beside the report.
