@@ -60,6 +60,18 @@ class CollectionStatistics:
         lengths = np.asarray(lengths, dtype=np.int64)
         return cls(len(lengths), float(lengths.mean()) if len(lengths) else 0.0, dict(document_frequencies))
 
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        """As arrays named `prefix_…`, for one .npz holding several fields' statistics."""
+        terms = sorted(self.document_frequencies)
+        return {f"{prefix}_terms": np.array(terms, dtype=str),
+                f"{prefix}_frequencies": np.array([self.document_frequencies[t] for t in terms], dtype=np.int64),
+                f"{prefix}_clauses": np.array(self.n_docs), f"{prefix}_average_length": np.array(self.avg_doc_len)}
+
+    @classmethod
+    def from_arrays(cls, stored: Any, prefix: str) -> CollectionStatistics:
+        frequencies = dict(zip(stored[f"{prefix}_terms"].tolist(), stored[f"{prefix}_frequencies"].tolist(), strict=True))
+        return cls(int(stored[f"{prefix}_clauses"]), float(stored[f"{prefix}_average_length"]), frequencies)
+
 
 def row_lengths(counts: Any) -> np.ndarray:
     """Each clause's length in terms (int64) from its term-count row."""

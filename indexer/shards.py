@@ -37,6 +37,9 @@ from indexer.segment import SegmentCache
 from indexer.state import corpus_state
 
 SHARDS_FILE = "shards.json"
+# The collection's BM25 statistics the shards were scored with (per field: terms and their document
+# frequencies, clause count, average length): what a shard added later would be scored with.
+STATISTICS_FILE = "bm25_statistics.npz"
 SHARD_PREFIX = "shard-"
 # How often a file's task runs again after its worker or node died.
 DEFAULT_RETRIES = 2
@@ -271,6 +274,9 @@ def _write_shards(build_dir: Path, ready: list[PreparedFile], ranges: list[tuple
          "statistics": {name: {"clauses": stats.n_docs, "average_length": stats.avg_doc_len,
                                "terms": len(stats.document_frequencies)} for name, stats in statistics.items()}},
         ensure_ascii=False, indent=1), encoding="utf-8")
+    with (build_dir / STATISTICS_FILE).open("wb") as handle:
+        np.savez_compressed(handle, **{key: value for name, stats in statistics.items()
+                                       for key, value in stats.arrays(name).items()})
     report_text = pipeline.format_report(report)
     manifest = mf.Manifest(
         format_version=mf.FORMAT_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), corpus_dir=str(corpus_dir),
@@ -309,6 +315,12 @@ def read_shards(version: Path) -> list[Shard] | None:
                       int(item["first_clause"]), int(item["clauses"])) for item in listed]
     except (OSError, ValueError, KeyError, TypeError) as error:
         raise mf.damaged(version, f"{SHARDS_FILE} cannot be read ({type(error).__name__}: {error})") from error
+
+
+def read_statistics(version: Path) -> dict[str, CollectionStatistics]:
+    """The BM25 statistics a sharded version's shards were scored with, by field."""
+    with np.load(version / STATISTICS_FILE) as stored:
+        return {name: CollectionStatistics.from_arrays(stored, name) for name in FIELDS}
 
 
 def is_sharded(index_dir: Path | str) -> bool:

@@ -16,7 +16,7 @@ from tests.conftest import CORPUS, SEED_QUERIES
 ray = pytest.importorskip("ray")
 
 from indexer import manifest as mf  # noqa: E402
-from indexer.shards import ShardBuildError, build_sharded, read_shards, shard_ranges  # noqa: E402
+from indexer.shards import ShardBuildError, build_sharded, read_shards, read_statistics, shard_ranges  # noqa: E402
 
 CROSSLINGUAL_DEV = Path(__file__).resolve().parents[2] / "eval" / "questions" / "seed_crosslingual.dev.jsonl"
 MODES = ("hybrid", "bm25", "dense", "phrase")
@@ -73,6 +73,20 @@ def test_the_build_runs_on_both_nodes_and_writes_three_shards(sharded_index):
     assert [shard.first_clause for shard in shards] == [0, shards[0].clauses, shards[0].clauses + shards[1].clauses]
     for shard in shards:  # each shard's BM25 used the collection's statistics
         assert mf.read_manifest(mf.version_dir(shard.directory)).bm25["collection_clauses"] == result["counts"]["clauses"]
+
+
+def test_the_statistics_written_are_those_of_one_index_over_the_corpus(sharded_index, seed_index):
+    """What the shards were scored with, against the term counts a single build of the corpus stored."""
+    from indexer.bm25 import document_frequencies, row_lengths
+    from indexer.build import load_terms
+
+    written = read_statistics(mf.version_dir(sharded_index[0]))
+    single = load_terms(mf.version_dir(seed_index))
+    for name, rows in single.fields.items():
+        lengths = row_lengths(rows.counts)
+        assert written[name].n_docs == len(lengths)
+        assert written[name].avg_doc_len == float(lengths.mean())
+        assert written[name].document_frequencies == document_frequencies(rows.counts, rows.vocab)
 
 
 def test_sharded_search_returns_what_one_index_returns(sharded_index, searcher):
