@@ -84,15 +84,18 @@ def document_frequencies(counts: Any, vocab: list[str]) -> dict[str, int]:
     return {term: int(df) for term, df in zip(vocab, held.tolist(), strict=True) if df}
 
 
-def bm25_from_counts(counts: Any, vocab: list[str], statistics: CollectionStatistics | None = None) -> Any:
-    """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes.
+def bm25_from_counts(counts: Any, vocab: list[str], statistics: CollectionStatistics | None = None,
+                     b: float | None = None) -> Any:
+    """A bm25s index with exactly the scores `bm25s.BM25(**BM25_PARAMS).index(terms)` computes (with `b`,
+    another length normalisation than BM25_PARAMS' b: the reading-unit field's, see indexer.build).
 
     Same operations in the same dtypes as bm25s.scoring (atire tfc, robertson idf from bm25s itself),
     vectorised over all (clause, term) pairs instead of a Python loop per clause. With `statistics` (those of
     a larger collection these clauses are a shard of), idf and the average length are the collection's.
     """
     bm25s = import_bm25s()
-    k1, b = BM25_PARAMS["k1"], BM25_PARAMS["b"]
+    k1 = BM25_PARAMS["k1"]
+    b = BM25_PARAMS["b"] if b is None else b
     counts = counts.tocsr()
     n_docs = counts.shape[0]
     lengths = row_lengths(counts)
@@ -111,7 +114,7 @@ def bm25_from_counts(counts: Any, vocab: list[str], statistics: CollectionStatis
     tfc = (tf * (k1 + 1)) / (tf + k1 * (1 - b + b * l_d / avg_doc_len))
     columns = np.repeat(np.arange(len(vocab)), frequencies)
     data = (idf[columns] * tfc).astype(np.float32)
-    retriever = bm25s.BM25(**BM25_PARAMS)
+    retriever = bm25s.BM25(**{**BM25_PARAMS, "b": b})
     retriever.scores = {"data": data, "indices": csc.indices.astype(np.int32), "indptr": csc.indptr.astype(np.int64),
                         "num_docs": n_docs}
     vocab_dict = {term: i for i, term in enumerate(vocab)}

@@ -1,7 +1,7 @@
 """Build (or incrementally update) an index directory from a corpus directory.
 
 Stages, each timed in the manifest: ingest (load → clean → parse, by `indexer.pipeline`), segment
-(underthesea, cached by text hash), bm25 (two bm25s indexes: clause body and heading chain), encode
+(underthesea, cached by text hash), bm25 (bm25s indexes: clause body, heading chain, reading unit), encode
 (sentence-transformers), faiss. Incremental: documents whose file hash is unchanged are taken from the
 previous version and only new or changed files are ingested again. What an unchanged document costs is
 kept small: it is read as a "light" document (its header in the store: metadata and references, not its
@@ -19,6 +19,11 @@ The heading chain (Chương …, Điều 5. Title, the khoản a điểm hangs f
 score is added with weight `head_weight` < 1: an article title then helps find its khoản without a khoản
 that merely sits under a matching title outranking one whose own text matches. A separate field rather
 than repeating heading tokens in the body keeps body length normalisation and the phrase postings clean.
+
+The reading-unit field (bm25_unit) has one row per reading unit (a Điều with all its khoản and điểm, or a
+plan's numbered point; rows in the order of the units' positions): its term counts are the sums of its
+clauses' body counts, so an article is found by words spread over its clauses, which a question or a
+translated query often has while the answering khoản alone does not (`search.searcher` ranks clauses by it).
 """
 
 from __future__ import annotations
@@ -59,7 +64,16 @@ from indexer.state import (  # re-exported: the build's public names before inde
     pipeline_fingerprint,
     terms_stamp,
 )
-from indexer.store import STORE_FILE, TABLE_FILE, TEXTS_FILE, Store, StoreError, table_of_store, write_store
+from indexer.store import (
+    STORE_FILE,
+    TABLE_FILE,
+    TEXTS_FILE,
+    ClauseTable,
+    Store,
+    StoreError,
+    table_of_store,
+    write_store,
+)
 from indexer.vectors import (
     VECTOR_KEYS_FILE,
     DenseRows,
@@ -84,6 +98,14 @@ REPORT_TEXT = "ingest_report.txt"
 FAISS_FILE = "dense.faiss"
 BODY_DIR = "bm25_body"
 HEAD_DIR = "bm25_head"
+UNIT_DIR = "bm25_unit"
+# Length normalisation of the reading-unit field: units run from one line to 681 clauses (VLC median 3),
+# and BM25's b = 0.75 buries long articles. Chosen with its fusion weight (search/fuse.py, crosslingual) on
+# the English questions' dev half (recall@10 / article recall@10 at weight 0.5, hybrid 0.486 / 0.600
+# without the signal): b 0.75 → 0.486 / 0.543, 0.5 → 0.514 / 0.600, 0.4 → 0.571 / 0.629, 0.3 → 0.571 /
+# 0.629, 0.2 → 0.600 / 0.629, 0.15 → 0.543 / 0.571, 0 → 0.543 / 0.600; 0.3 is the middle of the plateau.
+UNIT_B = 0.3
+UNIT_FIELD = "unit"  # the reading-unit field's name where BM25 statistics are kept by field (indexer.shards)
 # Per-clause term counts of both BM25 fields, by document: an incremental build recomputes only the
 # changed documents' rows, then derives the BM25 score matrices from counts (a vectorised, exact copy of
 # bm25s's scoring) instead of tokenising and counting all clauses again.
@@ -568,13 +590,31 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path, p
     return fields, cache
 
 
-def _write_documents(build_dir: Path, documents: list[Document], previous: Previous) -> None:
+def _write_documents(build_dir: Path, documents: list[Document], previous: Previous) -> ClauseTable:
     """The store (unchanged documents' rows copied from the previous one), the clause table and the clause
-    texts beside it."""
+    texts beside it; returns the table."""
     reused = {doc.doc_id: previous.positions[doc.source][0] for doc in documents
               if previous.store is not None and previous.reused(doc)}
     write_store(build_dir / STORE_FILE, documents, reused, previous.store.path if previous.store else None)
-    table_of_store(build_dir / STORE_FILE, build_dir / TEXTS_FILE).save(build_dir / TABLE_FILE)
+    table = table_of_store(build_dir / STORE_FILE, build_dir / TEXTS_FILE)
+    table.save(build_dir / TABLE_FILE)
+    return table
+
+
+def unit_rows(units: np.ndarray) -> np.ndarray:
+    """Each clause's row in the reading-unit field: units numbered in the order of their positions."""
+    return np.unique(units, return_inverse=True)[1].astype(np.int64)
+
+
+def unit_counts(counts: Any, units: np.ndarray) -> Any:
+    """Term counts per reading unit (`units`: each clause's unit, the clause table's): its clauses' rows summed."""
+    from scipy import sparse
+
+    rows = unit_rows(units)
+    size = int(rows.max()) + 1 if len(rows) else 0
+    member = sparse.csr_matrix((np.ones(len(rows), dtype=counts.dtype), (rows, np.arange(len(rows)))),
+                               shape=(size, len(rows)))
+    return (member @ counts.tocsr()).tocsr()
 
 
 def check_version(documents: list[Document], counts: list[int], entries: dict[str, mf.DocumentEntry],
@@ -657,7 +697,10 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
                       **({"graph": graph_parameters()} if kind == "hnsw" else {})}
 
     mark = time.perf_counter()
-    _write_documents(build_dir, documents, previous)
+    table = _write_documents(build_dir, documents, previous)
+    units = bm25_from_counts(unit_counts(fields["body"].counts, table.unit), fields["body"].vocab,
+                             prepared.statistics.get(UNIT_FIELD), b=UNIT_B)
+    units.save(str(build_dir / UNIT_DIR))
     report_text = _write_report(build_dir, report)
     hashes = state.hashes if state is not None else {}
     manifest = mf.Manifest(
@@ -665,7 +708,7 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
         built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         corpus_dir=str(corpus_dir),
         model=model_info,
-        bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT,
+        bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT, "unit_b": UNIT_B,
               **({"collection_clauses": prepared.statistics["body"].n_docs} if prepared.statistics else {})},
         documents=entries,
         counts={"documents": len(documents), "clauses": clause_total, "vocabulary": len(body.vocab_dict),

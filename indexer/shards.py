@@ -30,11 +30,21 @@ import numpy as np
 
 from indexer import manifest as mf
 from indexer.bm25 import BM25_PARAMS, CollectionStatistics
-from indexer.build import FIELDS, HEAD_WEIGHT, Prepared, clause_terms, write_index
+from indexer.build import (
+    FIELDS,
+    HEAD_WEIGHT,
+    UNIT_B,
+    UNIT_FIELD,
+    Prepared,
+    clause_terms,
+    unit_rows,
+    write_index,
+)
 from indexer.embed import Encoder, default_model_name
 from indexer.model import Document, IngestProblem, IngestReport
 from indexer.segment import SegmentCache
 from indexer.state import corpus_state
+from indexer.store import document_units
 
 SHARDS_FILE = "shards.json"
 # The collection's BM25 statistics the shards were scored with (per field: terms and their document
@@ -59,8 +69,9 @@ class PreparedFile:
     problem: IngestProblem | None = None
     segments: dict[str, list[str]] = field(default_factory=dict)
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
-    lengths: dict[str, np.ndarray] = field(default_factory=dict)  # field → each clause's length in terms
-    frequencies: dict[str, Counter[str]] = field(default_factory=dict)  # field → clauses holding each term
+    # BM25 field (body, head, unit) → each row's length in terms, and how many rows hold each term
+    lengths: dict[str, np.ndarray] = field(default_factory=dict)
+    frequencies: dict[str, Counter[str]] = field(default_factory=dict)
 
 
 _ENCODERS: dict[str, Encoder] = {}  # per worker process: a model is loaded once, whatever the tasks
@@ -82,6 +93,12 @@ def prepare_file(path: str, corpus_root: str, source: str, doc_id: str, sidecar:
         return PreparedFile(source, node, problem=pipeline.problem_of(source, error))
     cache = SegmentCache()
     terms = dict(zip(FIELDS, clause_terms(document.clauses, cache, progress=False, workers=1), strict=True))
+    # the reading-unit field's rows: the body terms of each unit's clauses together, units in position order
+    unit_of = unit_rows(document_units(document.clauses))
+    unit_terms: list[list[str]] = [[] for _ in range(int(unit_of.max()) + 1 if len(unit_of) else 0)]
+    for row, clause_body in zip(unit_of.tolist(), terms["body"], strict=True):
+        unit_terms[row].extend(clause_body)
+    terms[UNIT_FIELD] = unit_terms
     prepared = PreparedFile(source, node, document=document, segments=cache.entries,
                             lengths={name: np.array([len(t) for t in rows], dtype=np.int64) for name, rows in terms.items()},
                             frequencies={name: Counter(term for t in rows for term in set(t))
@@ -118,7 +135,7 @@ def shard_ranges(clause_counts: list[int], shards: int) -> list[tuple[int, int]]
 def collection_statistics(prepared: list[PreparedFile]) -> dict[str, CollectionStatistics]:
     """Per BM25 field, the statistics of all clauses of `prepared` (documents in index order)."""
     statistics = {}
-    for name in FIELDS:
+    for name in (*FIELDS, UNIT_FIELD):
         frequencies: Counter[str] = Counter()
         for item in prepared:
             frequencies.update(item.frequencies[name])
@@ -280,7 +297,7 @@ def _write_shards(build_dir: Path, ready: list[PreparedFile], ranges: list[tuple
     report_text = pipeline.format_report(report)
     manifest = mf.Manifest(
         format_version=mf.FORMAT_VERSION, built_at=time.strftime("%Y-%m-%dT%H:%M:%S%z"), corpus_dir=str(corpus_dir),
-        model=model_info, bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT},
+        model=model_info, bm25={**BM25_PARAMS, "head_weight": HEAD_WEIGHT, "unit_b": UNIT_B},
         documents={doc.doc_id: mf.DocumentEntry(doc.source, doc.content_hash, len(doc.clauses)) for doc in documents},
         counts={"documents": len(documents), "clauses": first_clause, "shards": len(shards),
                 "problems": len(report.problems), "skipped": len(report.skipped)},
@@ -320,7 +337,7 @@ def read_shards(version: Path) -> list[Shard] | None:
 def read_statistics(version: Path) -> dict[str, CollectionStatistics]:
     """The BM25 statistics a sharded version's shards were scored with, by field."""
     with np.load(version / STATISTICS_FILE) as stored:
-        return {name: CollectionStatistics.from_arrays(stored, name) for name in FIELDS}
+        return {name: CollectionStatistics.from_arrays(stored, name) for name in (*FIELDS, UNIT_FIELD)}
 
 
 def is_sharded(index_dir: Path | str) -> bool:

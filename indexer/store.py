@@ -219,6 +219,14 @@ def reading_units(parent: np.ndarray, kind: np.ndarray) -> np.ndarray:
     return units
 
 
+def document_units(clauses: Sequence[Clause]) -> np.ndarray:
+    """`reading_units` of one document's clauses, as positions within the document."""
+    index = {clause.id: position for position, clause in enumerate(clauses)}
+    parent = np.array([index.get(clause.parent_id, -1) if clause.parent_id else -1 for clause in clauses],
+                      dtype=np.int64)
+    return reading_units(parent, np.array([clause.kind for clause in clauses], dtype=object))
+
+
 def clause_table(doc: np.ndarray, language: np.ndarray, kind: np.ndarray, parent: np.ndarray,
                  bare: np.ndarray, text_offsets: np.ndarray) -> ClauseTable:
     lead = lead_clauses(parent, bare)

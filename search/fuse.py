@@ -17,6 +17,10 @@ RRF_K = 60
 # Signals ranking the lexical candidates by what the question asks for (Searcher.answer_signals): they judge
 # a clause in either language.
 ANSWER_SIGNALS = ("definition", "statement")
+# Clauses ranked by the reading-unit field's score of their unit, then by their own (Searcher.article_signals):
+# `article` from the query's own terms judges the query's language, `article_translated` from its
+# translation the translation's.
+ARTICLE_SIGNALS = ("article", "article_translated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +49,14 @@ class FusionWeights:
     # how many of BM25's best the answer signals (definition, statement) look through: on the Vietnamese
     # questions' dev half 100 → 0.675 / 0.786, 200 → 0.684 / 0.795, 400 → 0.701 / 0.812, 800 → the same
     answer_depth: int = 400
+    # the article signals (ARTICLE_SIGNALS; 0: not computed), see KIND_WEIGHTS
+    article: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)  # weights of experimental signals (tuning only)
 
     def as_map(self, dense: float) -> dict[str, float]:
         return {"bm25": self.bm25, "dense": dense, "phrase": self.phrase, "translated": self.translated,
-                "definition": self.definition, "statement": self.statement, **self.extra}
+                "definition": self.definition, "statement": self.statement, "article": self.article,
+                "article_translated": self.article, **self.extra}
 
 
 DEFAULT_WEIGHTS = FusionWeights()
@@ -63,9 +70,20 @@ DEFAULT_WEIGHTS = FusionWeights()
 #   0.619 / 0.746 at dense 0.25 and trust 3 (three Vietnamese clauses for each English one: the seed
 #   English queries' answers are in the Vietnamese plans; hybrid then equals BM25 there, 0.81);
 # - keywords, phrase, docref (titles, the seed set): the defaults are best (seed set 0.976 / 0.951, MRR 0.75).
+# - article (issue 19e), clauses ranked by the reading-unit field (its b: indexer/build.py's UNIT_B), for
+#   crosslingual queries: English questions' dev half 0.486 / 0.600 (MRR 0.275) at 0, 0.571 / 0.629 at 0.4
+#   and 0.5 (MRR 0.304), 0.600 / 0.629 at 0.6 and 1.0 (0.629 / 0.657); the seed cross-language dev half
+#   0.909 / 0.939 at 0, 0.939 / 0.939 at 0.5, 0.970 at 1.0; but from 0.6 up the seed set's MRR@10 falls
+#   0.950 → 0.933 (its eight English queries), so 0.5. For Vietnamese questions it is noise, not adopted:
+#   dev 0.718 / 0.829 at 0; 0.709 / 0.821 at 0.05; 0.726 / 0.838 at 0.1; 0.718 / 0.829 at 0.15; 0.726 /
+#   0.829 at 0.25; 0.701 / 0.786 at 0.5. Evidence aggregated per unit from the clause scores at query time
+#   (their sum, max, or best 1-3) was worse at every weight (sum at 0.25: 0.718 / 0.829, at 1.0: 0.650 /
+#   0.752; max at 0.25: 0.701 / 0.778; English at 0.25: 0.457 / 0.600 and 0.486 / 0.571), and so were a
+#   context score (own + λ × unit, λ 0.25-1: at best 0.718 / 0.821) and one clause per unit (0.547-0.650
+#   / 0.812-0.846).
 KIND_WEIGHTS: dict[str, FusionWeights] = {
     "question": FusionWeights(dense=0.25),
-    "crosslingual": FusionWeights(dense=0.25, translated_trust=3.0),
+    "crosslingual": FusionWeights(dense=0.25, translated_trust=3.0, article=0.5),
 }
 
 
@@ -129,7 +147,8 @@ def fuse(rankings: dict[str, np.ndarray], weights: FusionWeights, dense_weight: 
         return weighted_rrf(rankings, weight_map, weights.rrf_k, blind)
     sides = []
     for in_target, factor in ((False, 1.0), (True, weights.translated_trust)):
-        judges = {"translated", *ANSWER_SIGNALS} if in_target else {"bm25", "phrase", *ANSWER_SIGNALS}
+        judges = ({"translated", "article_translated", *ANSWER_SIGNALS} if in_target
+                  else {"bm25", "phrase", "article", *ANSWER_SIGNALS})
         if dense_side == "both" or (dense_side == "target") == in_target:
             judges.add("dense")
         side = {name: positions[target[positions] == in_target] for name, positions in rankings.items()

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR
+from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR, UNIT_DIR
 from indexer.embed import Encoder, load_faiss, vectors_at
 from indexer.normalise import skeleton
 from search.query import TermGroup
@@ -31,7 +31,8 @@ def top_positions(scores: np.ndarray, k: int, mask: np.ndarray | None) -> tuple[
 
 
 class LexicalRetriever:
-    """BM25 over clause bodies plus a down-weighted BM25 over their heading chains."""
+    """BM25 over clause bodies plus a down-weighted BM25 over their heading chains; and BM25 over reading
+    units (`unit`: one row per unit, in the order of their positions; None in an index built without it)."""
 
     def __init__(self, directory: Path, head_weight: float) -> None:
         from indexer.bm25 import import_bm25s
@@ -39,6 +40,7 @@ class LexicalRetriever:
         bm25s = import_bm25s()
         self.body = bm25s.BM25.load(str(directory / BODY_DIR), mmap=True)
         self.head = bm25s.BM25.load(str(directory / HEAD_DIR), mmap=True)
+        self.unit = bm25s.BM25.load(str(directory / UNIT_DIR), mmap=True) if (directory / UNIT_DIR).is_dir() else None
         self.head_weight = head_weight
         self.size = int(self.body.scores["num_docs"])
         self._unmarked: UnmarkedVocabulary | None = None
@@ -68,15 +70,26 @@ class LexicalRetriever:
             combined += self.head_weight * self._group_scores(self.head, groups)
         return combined
 
-    def _group_scores(self, index: Any, groups: Sequence[TermGroup]) -> np.ndarray:
-        total = np.zeros(self.size, dtype=np.float32)
+    @property
+    def unit_count(self) -> int | None:
+        """Rows of the reading-unit field (None: the index has none)."""
+        return None if self.unit is None else int(self.unit.scores["num_docs"])
+
+    def unit_group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
+        """The reading-unit field's scores of a structured query, one per unit row (the index must have it)."""
+        assert self.unit is not None
+        return self._group_scores(self.unit, groups, int(self.unit.scores["num_docs"]))
+
+    def _group_scores(self, index: Any, groups: Sequence[TermGroup], size: int | None = None) -> np.ndarray:
+        size = self.size if size is None else size
+        total = np.zeros(size, dtype=np.float32)
         for group in groups:
             if len(group.alternatives) == 1:
                 self._add_terms(index, total, group.alternatives[0], group.weight)
                 continue
-            best = np.zeros(self.size, dtype=np.float32)
+            best = np.zeros(size, dtype=np.float32)
             for alternative in group.alternatives:
-                scores = np.zeros(self.size, dtype=np.float32)
+                scores = np.zeros(size, dtype=np.float32)
                 self._add_terms(index, scores, alternative, 1.0)
                 np.maximum(best, scores, out=best)
             total += group.weight * best

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
+from indexer.build import unit_rows
 from indexer.kinds import vi_word
 from indexer.model import Clause, Document, DocumentMeta
 from indexer.shards import SHARDS_FILE
@@ -116,6 +117,8 @@ class Searcher:
                                       f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
         self._lead = table.lead
         self._unit = table.unit
+        # each clause's row in the reading-unit field (None: the index has no such field, the signal is off)
+        self._unit_row: np.ndarray | None = None
         self._bare_section = table.bare_section
         self._clause_doc = table.doc
         self._kinds = table.kind
@@ -129,6 +132,12 @@ class Searcher:
         if self.lexical.size != len(self._ids):
             raise mf.IndexFormatError(f"index {directory}: BM25 has {self.lexical.size} rows for "
                                       f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
+        if self.lexical.unit_count is not None:
+            self._unit_row = unit_rows(table.unit)
+            units = self.lexical.unit_count
+            if len(self._unit_row) and units != int(self._unit_row.max()) + 1:
+                raise mf.IndexFormatError(f"index {directory}: the reading-unit field has {units} rows for "
+                                          f"{int(self._unit_row.max()) + 1} units; rebuild it with `lexvn index`")
         self.dense = dense
         # Per query language (detect_language gives "vi" or "en"), the clauses in it and the others: a dense
         # signal that is not cross-lingual compares a query only with the former (None: every clause is).
@@ -357,13 +366,17 @@ class Searcher:
         same = self._same_language[plan.language]
         # Signals that cannot judge clauses of another language than the query's (see weighted_rrf).
         blind: dict[str, np.ndarray] = {} if same is None else {"phrase": self._other_language[plan.language]}
-        translated_mask = target = None
+        translated_mask = target = translated_scores = None
         if plan.translated_groups and mode in ("hybrid", "bm25"):
             target = self._same_language[plan.target_language]  # None: every clause is in that language
             translated_mask = target if mask is None or target is None else (mask & target)
-            rank("translated", *top_positions(self.lexical.group_scores(plan.translated_groups), depth,
-                                              translated_mask))
+            translated_scores = self.lexical.group_scores(plan.translated_groups)
+            rank("translated", *top_positions(translated_scores, depth, translated_mask))
         dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
+        if mode == "hybrid" and weights.article:
+            for signal, positions in self.article_signals(plan, lexical, translated_scores, mask, translated_mask,
+                                                          depth).items():
+                rank(signal, positions, np.arange(len(positions), 0, -1, dtype=float))
         if mode == "hybrid":
             pool = top_positions(lexical, max(weights.answer_depth, depth), mask)[0]
             for signal, positions in self.answer_signals(plan, pool, rankings, weights).items():
@@ -427,6 +440,29 @@ class Searcher:
         if weights.statement:
             found["statement"] = statement_ranking(candidates, plan.text)
         return {signal: np.array(positions, dtype=np.int64) for signal, positions in found.items() if positions}
+
+    def article_signals(self, plan: QueryPlan, lexical: np.ndarray, translated: np.ndarray | None,
+                        mask: np.ndarray | None, translated_mask: np.ndarray | None,
+                        depth: int) -> dict[str, np.ndarray]:
+        """Clauses ranked by their reading unit's score in the unit field (the Điều with all its clauses),
+        then by their own lexical score; only clauses with a lexical score of their own are ranked (a unit
+        found by its other clauses lends them its rank, it does not bring in clauses without the query's
+        words). `article` from the query's terms (`lexical`: their clause scores), `article_translated` from
+        its translation's (`translated`: None without one). Nothing when the index has no unit field."""
+        if self._unit_row is None:
+            return {}
+        found = {}
+        for signal, groups, scores, allowed in (("article", plan.groups, lexical, mask),
+                                                ("article_translated", plan.translated_groups, translated,
+                                                 translated_mask)):
+            if scores is None or not groups:
+                continue
+            unit = self.lexical.unit_group_scores(groups)[self._unit_row].astype(np.float64)
+            key = np.where(scores > 0, unit + 1e-6 * scores, 0.0)
+            positions = top_positions(key, depth, allowed)[0]
+            if len(positions):
+                found[signal] = positions
+        return found
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
                       depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],

@@ -34,7 +34,6 @@ from search.query import TermGroup
 from search.retrieve import UnmarkedVocabulary
 from search.searcher import Searcher
 
-
 REPLICA_RESTARTS = 3
 
 
@@ -49,13 +48,16 @@ class ShardReplica:
         store = self.searcher.store
         return {"headers": store.headers(), "ids": store.clause_ids(),
                 "table": ClauseTable.load(self.searcher.directory / TABLE_FILE),
-                "marked": self.searcher.lexical.marked_frequencies()}
+                "marked": self.searcher.lexical.marked_frequencies(), "units": self.searcher.lexical.unit_count}
 
     def group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
         return self.searcher.lexical.group_scores(groups)
 
     def body_scores(self, terms: list[str]) -> np.ndarray:
         return self.searcher.lexical.body_scores(terms)
+
+    def unit_group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
+        return self.searcher.lexical.unit_group_scores(groups)
 
     def containing_all(self, terms: list[str]) -> np.ndarray:
         return self.searcher.lexical.containing_all(terms)
@@ -179,10 +181,12 @@ class ShardedTexts:
 class ShardedLexical:
     """BM25 over the shards: a shard's score rows are the collection's, concatenated in position order."""
 
-    def __init__(self, shards: Shards, size: int, head_weight: float, marked: dict[str, int]) -> None:
+    def __init__(self, shards: Shards, size: int, head_weight: float, marked: dict[str, int],
+                 unit_count: int | None) -> None:
         self._shards = shards
         self.size = size
         self.head_weight = head_weight
+        self.unit_count = unit_count  # the reading-unit field's rows, shard after shard (None: not built)
         self._unmarked = UnmarkedVocabulary(marked)
 
     def group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
@@ -190,6 +194,10 @@ class ShardedLexical:
 
     def body_scores(self, terms: list[str]) -> np.ndarray:
         return np.concatenate(self._shards.call_all("body_scores", terms))
+
+    def unit_group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
+        """Units never span documents, so each shard holds whole units, numbered in position order as well."""
+        return np.concatenate(self._shards.call_all("unit_group_scores", list(groups)))
 
     def containing_all(self, terms: list[str]) -> np.ndarray:
         found = self._shards.call_all("containing_all", terms)
@@ -295,7 +303,9 @@ def open_sharded(index_dir: Path | str, address: str | None = None, replicas: in
     for light in lights:
         for term, frequency in light["marked"].items():
             marked[term] = marked.get(term, 0) + frequency
-    lexical = ShardedLexical(federation, len(ids), float(manifest.bm25.get("head_weight", 0.0)), marked)
+    units = [light["units"] for light in lights]
+    lexical = ShardedLexical(federation, len(ids), float(manifest.bm25.get("head_weight", 0.0)), marked,
+                             None if None in units else sum(units))
     dense = ShardedDense(federation, manifest.model) if manifest.model else None
     table = concatenated_table([light["table"] for light in lights], shards)
     searcher = ShardedSearcher(index_dir, directory, manifest, ShardedStore(federation, headers, ids), table,

@@ -35,8 +35,8 @@ def compare(single: Any, sharded: Any, queries: list[str], mode: str) -> dict[st
         many = sharded.search(query, k=10, mode=mode)
         took["sharded"].append((time.perf_counter() - started) * 1000)
         same += [(h.clause_id, h.score) for h in one] == [(h.clause_id, h.score) for h in many]
-        ids = {h.clause_id for h in one}
-        overlap += len(ids & {h.clause_id for h in many}) / max(len(ids), 1)
+        ids, other = {h.clause_id for h in one}, {h.clause_id for h in many}
+        overlap += len(ids & other) / len(ids) if ids else float(not other)  # two empty lists agree
     return {"queries": len(queries), "identical_top10": round(same / max(len(queries), 1), 4),
             "mean_overlap": round(overlap / max(len(queries), 1), 4),
             "p50_ms_single": round(statistics.median(took["single"]), 2),

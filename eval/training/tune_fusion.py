@@ -119,8 +119,7 @@ class Setting:
     words: float = WORD_TERM_WEIGHT
     head: float = HEAD_WEIGHT
     weights: FusionWeights = DEFAULT_WEIGHTS
-    article: float = 0.0  # weight of the article signal (clauses ranked by their unit's lexical evidence)
-    article_top: int = 0  # the unit's evidence: the sum of its clauses' scores (0), or of its best n
+    article: float | None = None  # weight of the article signals (Searcher.article_signals); None: the weights' own
 
     def lexical(self, item: Prepared) -> np.ndarray:
         factors = {"syllables": 1.0, "words": self.words, "expansion": self.expansion}
@@ -133,8 +132,6 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
     substitution included."""
     lexical = setting.lexical(item)
     rankings: dict[str, np.ndarray] = {"bm25": top_positions(lexical, DEPTH, None)[0]}
-    if setting.article:
-        rankings["article"] = article_ranking(searcher, lexical, setting.article_top)
     blind: dict[str, np.ndarray] = {}
     if searcher._same_language[item.plan.language] is not None:
         blind["phrase"] = searcher._other_language[item.plan.language]
@@ -146,6 +143,9 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
             blind["dense"] = item.dense_blind
     if mode == "hybrid" and item.phrase is not None:
         rankings["phrase"] = np.array(sorted(item.phrase.tolist(), key=lambda p: (-float(lexical[p]), p)), np.int64)
+    weights = setting.weights if setting.article is None else replace(setting.weights, article=setting.article)
+    if mode == "hybrid" and weights.article:
+        rankings.update(searcher.article_signals(item.plan, lexical, item.translated, None, item.target, DEPTH))
     if mode == "hybrid":
         pool = top_positions(lexical, max(setting.weights.answer_depth, DEPTH), None)[0]
         rankings.update(searcher.answer_signals(item.plan, pool, rankings, setting.weights))
@@ -153,23 +153,8 @@ def ranking(searcher: Searcher, item: Prepared, setting: Setting, mode: str = "h
         order = [(p, 0.0) for p in rankings["bm25"].tolist()]
     else:
         signals = rankings if mode == "hybrid" else {s: rankings[s] for s in ("bm25", "translated")}
-        weights = replace(setting.weights, extra={"article": setting.article}) if setting.article else setting.weights
         order = fuse(signals, weights, weights.dense, blind, item.target, item.dense_side)
     return [p for p, _ in searcher._substitute_leads(order)[:K]]
-
-
-def article_ranking(searcher: Searcher, lexical: np.ndarray, top: int) -> np.ndarray:
-    """Clauses ranked by the lexical evidence of their reading unit, then by their own score."""
-    units = searcher._unit
-    candidates = np.flatnonzero(lexical > 0)
-    if top:  # only each unit's best `top` clauses count (long articles do not win by length)
-        order = candidates[np.lexsort((-lexical[candidates], units[candidates]))]
-        first = np.r_[True, units[order][1:] != units[order][:-1]]
-        rank_in_unit = np.arange(len(order)) - np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
-        candidates = order[rank_in_unit < top]
-    evidence = np.bincount(units[candidates], weights=lexical[candidates], minlength=len(lexical))
-    combined = evidence[units] + 1e-6 * lexical
-    return top_positions(np.where(lexical > 0, combined, 0.0), DEPTH, None)[0]
 
 
 def score(searcher: Searcher, prepared: Sequence[Prepared], setting: Setting, mode: str = "hybrid") -> dict[str, float]:
@@ -197,7 +182,6 @@ GRID = {
     "statement": (0.0, 0.5, 1.0),
     "phrase": (1.5,),
     "article": (0.0,),
-    "article_top": (0,),
 }
 
 
@@ -225,7 +209,7 @@ def grid(sets: Sequence[tuple[Searcher, Sequence[Prepared]]]) -> list[dict[str, 
                           FusionWeights(dense=chosen["dense"], translated=chosen["translated"], phrase=chosen["phrase"],
                                         translated_trust=chosen["trust"], definition=chosen["definition"],
                                         statement=chosen["statement"]),
-                          chosen["article"], chosen["article_top"])
+                          chosen["article"])
         rows.append({**chosen, **pooled(sets, setting)})
     return sorted(rows, key=lambda r: (-(r["recall@10"] + r["article_recall@10"]), -r["mrr@10"]))
 

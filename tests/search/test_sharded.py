@@ -78,15 +78,19 @@ def test_the_build_runs_on_both_nodes_and_writes_three_shards(sharded_index):
 def test_the_statistics_written_are_those_of_one_index_over_the_corpus(sharded_index, seed_index):
     """What the shards were scored with, against the term counts a single build of the corpus stored."""
     from indexer.bm25 import document_frequencies, row_lengths
-    from indexer.build import load_terms
+    from indexer.build import UNIT_FIELD, load_terms, unit_counts
+    from indexer.store import TABLE_FILE, ClauseTable
 
     written = read_statistics(mf.version_dir(sharded_index[0]))
     single = load_terms(mf.version_dir(seed_index))
-    for name, rows in single.fields.items():
-        lengths = row_lengths(rows.counts)
+    body = single.fields["body"]
+    units = unit_counts(body.counts, ClauseTable.load(mf.version_dir(seed_index) / TABLE_FILE).unit)
+    for name, counts, vocab in (*((n, rows.counts, rows.vocab) for n, rows in single.fields.items()),
+                                (UNIT_FIELD, units, body.vocab)):
+        lengths = row_lengths(counts)
         assert written[name].n_docs == len(lengths)
         assert written[name].avg_doc_len == float(lengths.mean())
-        assert written[name].document_frequencies == document_frequencies(rows.counts, rows.vocab)
+        assert written[name].document_frequencies == document_frequencies(counts, vocab)
 
 
 def test_sharded_search_returns_what_one_index_returns(sharded_index, searcher):
