@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
-from indexer.bm25 import BM25_PARAMS, bm25_from_counts
+from indexer.bm25 import BM25_PARAMS, bm25_from_counts, distinct_rows
 from indexer.embed import (
     Encoder,
     build_faiss,
@@ -83,6 +83,9 @@ REPORT_TEXT = "ingest_report.txt"
 FAISS_FILE = "dense.faiss"
 BODY_DIR = "bm25_body"
 HEAD_DIR = "bm25_head"
+# The heading field stores one row per distinct heading chain (27k of the VLC's 122k clauses: 30.6 MB of score
+# matrices → see README) and, beside them, each clause's row.
+HEAD_ROWS_FILE = "rows.npy"
 # Per-clause term counts of both BM25 fields, by document: an incremental build recomputes only the
 # changed documents' rows, then derives the BM25 score matrices from counts (a vectorised, exact copy of
 # bm25s's scoring) instead of tokenising and counting all clauses again.
@@ -531,9 +534,7 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path,
                fields)
     if incremental and old_cache is not None and old_cache.is_file():
         shutil.copyfile(old_cache, build_dir / CACHE_FILE)
-        added = sorted(key for key in cache.used if key not in known)
-        with (build_dir / CACHE_FILE).open("a", encoding="utf-8") as handle:
-            handle.writelines(f"{key}\t{'|'.join(cache.entries[key])}\n" for key in added)
+        cache.append_new(build_dir / CACHE_FILE, known)
     else:
         cache.save(build_dir / CACHE_FILE)
     return fields, cache
@@ -596,11 +597,14 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     mark = time.perf_counter()
     body = bm25_from_counts(fields["body"].counts, fields["body"].vocab)
     body.save(str(build_dir / BODY_DIR))
-    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab)
+    head_kept, head_rows = distinct_rows(fields["head"].counts)
+    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab, head_kept)
     head.save(str(build_dir / HEAD_DIR))
+    np.save(build_dir / HEAD_DIR / HEAD_ROWS_FILE, head_rows)
     timings["bm25"] = time.perf_counter() - mark
-    check_version(documents, counts, entries, fields,
-                  [int(body.scores["num_docs"]), int(head.scores["num_docs"])])
+    check_version(documents, counts, entries, fields, [int(body.scores["num_docs"]), len(head_rows)])
+    if len(head_rows) and int(head_rows.max()) >= int(head.scores["num_docs"]):
+        raise IndexInvariantError("a clause's heading row is beyond the heading field's rows")
 
     model_info = None
     if dense:
