@@ -13,15 +13,18 @@ new store inside its temporary version directory; an incremental build copies th
 from the live version's store (`ATTACH` + `INSERT … SELECT`, no decoding) and encodes only the rest.
 
 Tables (positions are the order of documents and of clauses in the index, which BM25 rows and vectors share):
-    documents(position, doc_id, source, first_clause, clause_count, header JSON, text zlib)
-    clauses(position, id, doc_position, kind, language, parent position, bare, norm zlib, rest zlib JSON)
-    dictionary(data): the zlib preset dictionary every clause blob is compressed with
-A clause's `rest` is its JSON without what the columns hold (id, document, kind, language, parent,
-norm_text), its clean text left out when it equals its text. Clause blobs are a few hundred bytes, too short
-for zlib to find repeats within one; a preset dictionary of sample clauses gives it the vocabulary, headings
-and citation phrasing they share. On the VLC (122k clauses) the store is 179.5 MB → see README (the text and
-norm_text columns, 24 MB each uncompressed, and the id index went; rest and norm compressed with the
-dictionary).
+    documents(position, doc_id, source, first_clause, clause_count, header JSON, text zlib, id_prefix,
+              first_chain, chain_count)
+    chains(position, headings): each document's distinct heading chains, JSON compressed, document after document
+    clauses(position, key, doc_position, kind, language, parent position, chain position, bare, norm, rest)
+    dictionary(data): the zlib preset dictionary every clause blob (norm, rest, chains) is compressed with
+A clause's `rest` is its JSON (text included) without what the columns hold, its clean text left out when
+it equals its text; `norm` its normalised text, apart so that phrase verification decodes only that. Clause
+blobs are a few hundred bytes, too short for zlib to find repeats within one; a preset dictionary of sample
+clauses gives it the vocabulary and phrasing they share. On the VLC (122k clauses) the store is 43.3 MB
+(rest 19.7, norm 10.1, documents' texts 3.9 and headers 2.3, keys 0.8, chains 0.65, SQLite's pages the
+rest) against 179.5 MB in format 3 (text and norm_text uncompressed, 24 MB each; rest 75.9 MB; an index on
+clause ids).
 """
 
 from __future__ import annotations
@@ -51,7 +54,8 @@ TEXTS_FILE = "texts.bin"
 SCHEMA = """
 CREATE TABLE documents (position INTEGER PRIMARY KEY, doc_id TEXT NOT NULL UNIQUE, source TEXT NOT NULL UNIQUE,
     first_clause INTEGER NOT NULL, clause_count INTEGER NOT NULL, header TEXT NOT NULL, text BLOB NOT NULL,
-    id_prefix TEXT NOT NULL, chains BLOB NOT NULL);
+    id_prefix TEXT NOT NULL, first_chain INTEGER NOT NULL, chain_count INTEGER NOT NULL);
+CREATE TABLE chains (position INTEGER PRIMARY KEY, headings BLOB NOT NULL);
 CREATE TABLE clauses (position INTEGER PRIMARY KEY, key TEXT NOT NULL, doc_position INTEGER NOT NULL,
     kind TEXT NOT NULL, language TEXT NOT NULL, parent INTEGER, chain INTEGER NOT NULL, bare INTEGER NOT NULL,
     norm BLOB NOT NULL, rest BLOB NOT NULL);
@@ -63,13 +67,13 @@ CREATE TABLE dictionary (data BLOB NOT NULL);
 BODY_FIELDS = ("text", "clauses")
 # Clause fields the columns hold (the parent as its position), left out of the clause's `rest` JSON.
 # A clause id is its document's id prefix (what its clause ids share, "Luat-…-2633:") and its key ("d5.k2"):
-# the VLC's ids are 5.5 MB whole, their keys 0.7 MB. Its headings are one of its document's heading chains
+# the VLC's ids are 5.5 MB whole, their keys 0.8 MB. Its headings are one of its document's heading chains
 # (27k distinct chains for 122k clauses; 28 MB of JSON when every clause carried its own).
 COLUMN_FIELDS = ("id", "doc_id", "kind", "language", "parent_id", "norm_text", "headings")
 # The columns and joins that give a clause back: its id, document id and parent id from their rows.
 CLAUSE_SELECT = ("SELECT c.position, d.id_prefix || c.key, d.doc_id, c.kind, c.language, d.id_prefix || p.key, "
-                 "c.doc_position, c.chain, c.norm, c.rest FROM clauses c JOIN documents d ON d.position = c.doc_position "
-                 "LEFT JOIN clauses p ON p.position = c.parent")
+                 "h.headings, c.norm, c.rest FROM clauses c JOIN documents d ON d.position = c.doc_position "
+                 "JOIN chains h ON h.position = c.chain LEFT JOIN clauses p ON p.position = c.parent")
 # SQLite's default limit of host parameters in one statement is 32,766; batches stay well under it.
 BATCH = 900
 # zlib level, measured on the VLC's 122k clause blobs with a 32 KB dictionary: level 1 38.0 MB in 2.7 s,
@@ -80,8 +84,10 @@ COMPRESSION = 6
 # without a dictionary).
 DICTIONARY_BYTES = 32 * 1024
 DICTIONARY_SAMPLES = 256
-# Documents whose heading chains a store keeps decoded (the largest VLC law has ~1k chains).
-CHAIN_CACHE = 64
+# The normalised texts are compressed with the dictionary's last 8 KB: phrase verification decodes every
+# candidate's, and priming zlib with 32 KB costs most of a decode (VLC norm blobs: 32 KB 10.1 MB at 13.6 µs
+# a blob, 8 KB 11.9 MB at 5.6 µs, 2 KB 14.0 MB at 3.5 µs; without a dictionary 16.9 MB at 2.0 µs).
+NORM_DICTIONARY_BYTES = 8 * 1024
 
 
 class StoreError(Exception):
@@ -98,8 +104,8 @@ def is_bare(clause: Clause) -> bool:
     return clause.kind in HEADING_KINDS and "\n" not in clause.text.strip()
 
 
-class ClauseCodec:
-    """zlib with the store's preset dictionary: one clause blob in, one out."""
+class Codec:
+    """zlib with a preset dictionary: one blob in, one out."""
 
     def __init__(self, dictionary: bytes) -> None:
         self.dictionary = dictionary
@@ -112,6 +118,14 @@ class ClauseCodec:
 
     def unpack(self, blob: bytes) -> bytes:
         return zlib.decompressobj(zdict=self.dictionary).decompress(blob)
+
+
+class ClauseCodec(Codec):
+    """The store's codecs: the whole dictionary for clauses' rest and heading chains, its tail for norms."""
+
+    def __init__(self, dictionary: bytes) -> None:
+        super().__init__(dictionary)
+        self.norm = Codec(dictionary[-NORM_DICTIONARY_BYTES:])
 
 
 def rest_json(clause: Clause) -> bytes:
@@ -133,13 +147,13 @@ def train_dictionary(clauses: Sequence[Clause]) -> bytes:
     return sample[-DICTIONARY_BYTES:]
 
 
-def clause_from_row(codec: ClauseCodec, headings: list[str], clause_id: str, doc_id: str, kind: str, language: str,
+def clause_from_row(codec: ClauseCodec, headings: bytes, clause_id: str, doc_id: str, kind: str, language: str,
                     parent_id: str | None, norm: bytes, rest: bytes) -> Clause:
     data = json.loads(codec.unpack(rest))
     data.setdefault("clean_text", data["text"])
     return clause_from_dict({**data, "id": clause_id, "doc_id": doc_id, "kind": kind, "language": language,
-                             "parent_id": parent_id, "norm_text": codec.unpack(norm).decode("utf-8"),
-                             "headings": list(headings)})
+                             "parent_id": parent_id, "norm_text": codec.norm.unpack(norm).decode("utf-8"),
+                             "headings": json.loads(codec.unpack(headings))})
 
 
 def id_prefix(clause_ids: Sequence[str]) -> str:
@@ -151,14 +165,14 @@ def id_prefix(clause_ids: Sequence[str]) -> str:
 @dataclass(frozen=True, slots=True)
 class DocumentLayout:
     """How a document's clauses are written: their shared id prefix, their distinct heading chains, and per
-    clause its key, its parent's position and its chain."""
+    clause its key, its parent's position and its chain's position."""
 
     id_prefix: str
     chains: list[list[str]]
     rows: list[tuple[str, int | None, int]]
 
 
-def document_layout(document: Document, first: int) -> DocumentLayout:
+def document_layout(document: Document, first: int, first_chain: int) -> DocumentLayout:
     prefix = id_prefix([clause.id for clause in document.clauses])
     positions = {clause.id: first + i for i, clause in enumerate(document.clauses)}
     chain_of: dict[tuple[str, ...], int] = {}
@@ -166,7 +180,7 @@ def document_layout(document: Document, first: int) -> DocumentLayout:
     for clause in document.clauses:
         if clause.parent_id is not None and clause.parent_id not in positions:
             raise StoreError(f"the parent {clause.parent_id} of {clause.id} is not in {document.doc_id}")
-        chain = chain_of.setdefault(tuple(clause.headings), len(chain_of))
+        chain = first_chain + chain_of.setdefault(tuple(clause.headings), len(chain_of))
         rows.append((clause.id[len(prefix) :], positions.get(clause.parent_id) if clause.parent_id else None, chain))
     return DocumentLayout(prefix, [list(chain) for chain in chain_of], rows)
 
@@ -189,14 +203,16 @@ def write_store(path: Path, documents: Sequence[Document], reused: dict[str, int
             dictionary = train_dictionary([clause for document in documents for clause in document.clauses])
         connection.execute("INSERT INTO dictionary VALUES (?)", (dictionary,))
         codec = ClauseCodec(dictionary)
-        clause_position = 0
+        clause_position = chain_position = 0
         for doc_position, document in enumerate(documents):
             old_position = reused.get(document.doc_id)
             if old_position is not None:
-                count = _copy_rows(connection, doc_position, clause_position, old_position, document)
+                count, chains = _copy_rows(connection, doc_position, clause_position, chain_position, old_position,
+                                           document)
             else:
-                count = _write_rows(connection, doc_position, clause_position, document, codec)
+                count, chains = _write_rows(connection, doc_position, clause_position, chain_position, document, codec)
             clause_position += count
+            chain_position += chains
         connection.commit()
         if copying:
             connection.execute("DETACH DATABASE old")
@@ -211,37 +227,43 @@ def _dictionary(connection: sqlite3.Connection, schema: str = "") -> bytes:
     return bytes(row[0])
 
 
-def _write_rows(connection: sqlite3.Connection, doc_position: int, first: int, document: Document,
-                codec: ClauseCodec) -> int:
-    layout = document_layout(document, first)
-    chains = codec.pack(json.dumps(layout.chains, ensure_ascii=False).encode("utf-8"))
-    connection.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+def _write_rows(connection: sqlite3.Connection, doc_position: int, first: int, first_chain: int,
+                document: Document, codec: ClauseCodec) -> tuple[int, int]:
+    """Rows of a document: (its clause count, its chain count)."""
+    layout = document_layout(document, first, first_chain)
+    connection.execute("INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                        (doc_position, document.doc_id, document.source, first, len(document.clauses),
                         _header_json(document), zlib.compress(document.text.encode("utf-8"), COMPRESSION),
-                        layout.id_prefix, chains))
+                        layout.id_prefix, first_chain, len(layout.chains)))
+    connection.executemany("INSERT INTO chains VALUES (?, ?)",
+                           ((first_chain + i, codec.pack(json.dumps(chain, ensure_ascii=False).encode("utf-8")))
+                            for i, chain in enumerate(layout.chains)))
     connection.executemany("INSERT INTO clauses VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                            ((first + i, key, doc_position, clause.kind, clause.language, parent, chain,
-                             int(is_bare(clause)), codec.pack(clause.norm_text.encode("utf-8")),
+                             int(is_bare(clause)), codec.norm.pack(clause.norm_text.encode("utf-8")),
                              codec.pack(rest_json(clause)))
                             for i, (clause, (key, parent, chain)) in enumerate(zip(document.clauses, layout.rows,
                                                                                    strict=True))))
-    return len(document.clauses)
+    return len(document.clauses), len(layout.chains)
 
 
-def _copy_rows(connection: sqlite3.Connection, doc_position: int, first: int, old_position: int,
-               document: Document) -> int:
-    row = connection.execute("SELECT first_clause, clause_count FROM old.documents WHERE position = ?",
-                             (old_position,)).fetchone()
+def _copy_rows(connection: sqlite3.Connection, doc_position: int, first: int, first_chain: int, old_position: int,
+               document: Document) -> tuple[int, int]:
+    row = connection.execute("SELECT first_clause, clause_count, first_chain, chain_count FROM old.documents "
+                             "WHERE position = ?", (old_position,)).fetchone()
     if row is None:
         raise StoreError(f"the previous store has no document at position {old_position} ({document.doc_id})")
-    old_first, count = row
-    connection.execute("INSERT INTO documents SELECT ?, doc_id, source, ?, clause_count, ?, text, id_prefix, chains "
-                       "FROM old.documents WHERE position = ?", (doc_position, first, _header_json(document),
-                                                                 old_position))
-    connection.execute("INSERT INTO clauses SELECT position - ? + ?, key, ?, kind, language, parent - ? + ?, chain, "
-                       "bare, norm, rest FROM old.clauses WHERE position >= ? AND position < ?",
-                       (old_first, first, doc_position, old_first, first, old_first, old_first + count))
-    return int(count)
+    old_first, count, old_chain, chains = row
+    connection.execute("INSERT INTO documents SELECT ?, doc_id, source, ?, clause_count, ?, text, id_prefix, ?, "
+                       "chain_count FROM old.documents WHERE position = ?",
+                       (doc_position, first, _header_json(document), first_chain, old_position))
+    connection.execute("INSERT INTO chains SELECT position - ? + ?, headings FROM old.chains "
+                       "WHERE position >= ? AND position < ?", (old_chain, first_chain, old_chain, old_chain + chains))
+    connection.execute("INSERT INTO clauses SELECT position - ? + ?, key, ?, kind, language, parent - ? + ?, "
+                       "chain - ? + ?, bare, norm, rest FROM old.clauses WHERE position >= ? AND position < ?",
+                       (old_first, first, doc_position, old_first, first, old_chain, first_chain, old_first,
+                        old_first + count))
+    return int(count), int(chains)
 
 
 def _header_json(document: Document) -> str:
@@ -390,8 +412,6 @@ class Store:
         self._first_lock = threading.Lock()
         self._local = threading.local()
         self._codec = ClauseCodec(_dictionary(self._first))
-        self._chain_cache: dict[int, list[list[str]]] = {}
-        self._chains_lock = threading.Lock()
 
     def _rows(self, sql: str, parameters: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         connection = getattr(self._local, "connection", None)
@@ -413,26 +433,10 @@ class Store:
         return [row[0] for row in self._rows("SELECT d.id_prefix || c.key FROM clauses c JOIN documents d "
                                              "ON d.position = c.doc_position ORDER BY c.position")]
 
-    def _chains(self, doc_position: int) -> list[list[str]]:
-        """A document's heading chains (the last documents' read kept: a query's hits share documents)."""
-        with self._chains_lock:
-            chains = self._chain_cache.get(doc_position)
-        if chains is None:
-            rows = self._rows("SELECT chains FROM documents WHERE position = ?", (doc_position,))
-            if not rows:
-                raise StoreError(f"no document at position {doc_position}")
-            chains = json.loads(self._codec.unpack(rows[0][0]))
-            with self._chains_lock:
-                self._chain_cache[doc_position] = chains
-                while len(self._chain_cache) > CHAIN_CACHE:
-                    self._chain_cache.pop(next(iter(self._chain_cache)))
-        return chains
-
     def _clause(self, row: Sequence[Any]) -> Clause:
         """A clause from a CLAUSE_SELECT row without its position."""
-        clause_id, doc_id, kind, language, parent_id, doc_position, chain, norm, rest = row
-        return clause_from_row(self._codec, self._chains(doc_position)[chain], clause_id, doc_id, kind, language,
-                               parent_id, norm, rest)
+        clause_id, doc_id, kind, language, parent_id, headings, norm, rest = row
+        return clause_from_row(self._codec, headings, clause_id, doc_id, kind, language, parent_id, norm, rest)
 
     def _at_positions(self, columns: str, positions: Iterable[int]) -> list[tuple[Any, ...]]:
         """(position, *columns) of the clauses (`c`) at these positions, each once, in batches SQLite accepts."""
@@ -444,13 +448,13 @@ class Store:
         return rows
 
     def norm_texts(self, positions: Iterable[int]) -> dict[int, str]:
-        unpack = self._codec.unpack
+        unpack = self._codec.norm.unpack
         return {position: unpack(norm).decode("utf-8")
                 for position, norm in self._at_positions("SELECT c.position, c.norm FROM clauses c", positions)}
 
     def distinct_norm_texts(self, language: str) -> list[str]:
         """Every distinct normalised clause text in a language, sorted (what a build segments)."""
-        return sorted({self._codec.unpack(row[0]).decode("utf-8") for row in self._rows(
+        return sorted({self._codec.norm.unpack(row[0]).decode("utf-8") for row in self._rows(
             "SELECT DISTINCT norm FROM clauses WHERE language = ?", (language,))})
 
     def clauses(self, start: int, end: int) -> list[Clause]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from indexer.normalise import normalise
 from indexer.segment import (
     CACHE_FILE,
@@ -74,6 +76,24 @@ def test_cache_segments_once_and_round_trips(tmp_path):
     again = reloaded.segment_many(texts)
     assert again == first
     assert reloaded.misses == 0 and reloaded.hits == 3
+
+
+def test_cache_entries_appended_to_a_copied_file_read_back_with_the_old_ones(tmp_path):
+    """An incremental build copies the previous cache file and appends only what it segmented anew: a
+    gzip member after the first, read as one stream."""
+    path = tmp_path / CACHE_FILE
+    old = SegmentCache()
+    old.segment_many(["xây dựng pháp luật"])
+    old.save(path)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    cache = SegmentCache.load(path)
+    known = set(cache.entries)
+    cache.segment_many(["xây dựng pháp luật", "ngân sách nhà nước"])
+    cache.append_new(path, known)
+    reloaded = SegmentCache.load(path)
+    assert reloaded.entries == cache.entries and len(reloaded.entries) == 2
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        assert len(handle.read().splitlines()) == 2  # the known entry was not written again
 
 
 def test_cache_keeps_only_used_entries(tmp_path):
