@@ -78,14 +78,15 @@ def compounds(text: str) -> list[str]:
     return found
 
 
+def is_term_word(word: str) -> bool:
+    """A multi-syllable, purely alphabetic word: the only segmented words that become terms."""
+    parts = word.lower().split()
+    return len(parts) > 1 and all(SYLLABLE.fullmatch(part) for part in parts)
+
+
 def word_terms(words: Iterable[str]) -> list[str]:
     """Multi-syllable, purely alphabetic words from segmentation, as `ngân_sách` terms."""
-    terms = []
-    for word in words:
-        parts = word.lower().split()
-        if len(parts) > 1 and all(SYLLABLE.fullmatch(part) for part in parts):
-            terms.append("_".join(parts))
-    return terms
+    return ["_".join(word.lower().split()) for word in words if is_term_word(word)]
 
 
 def lexical_terms(text: str, words: Sequence[str] | None) -> list[str]:
@@ -160,7 +161,9 @@ def _segment_chunk(texts: list[str]) -> list[list[str]]:
 
 
 class SegmentCache:
-    """sha1(text) → underthesea words, persisted as `key<TAB>word|word|…` lines."""
+    """sha1(text) → underthesea's words that become terms (`is_term_word`: single syllables are terms
+    anyway), persisted as `key<TAB>word|word|…` lines. Keeping only those: the VLC's cache 36.1 → 25.6 MB as
+    text, 10.9 → 7.8 MB compressed."""
 
     def __init__(self, entries: dict[str, list[str]] | None = None) -> None:
         self.entries: dict[str, list[str]] = entries or {}
@@ -202,7 +205,7 @@ class SegmentCache:
             segmented = segment_texts(list(missing.values()), progress=progress, workers=workers)
             # '|' separates words on disk; a word never contains one after normalisation, but be safe.
             for key, words in zip(missing, segmented, strict=True):
-                self.entries[key] = [word.replace("|", " ") for word in words]
+                self.entries[key] = [word for word in (w.replace("|", " ") for w in words) if is_term_word(word)]
         self.used.update(keys)
         return [self.entries[key] for key in keys]
 
