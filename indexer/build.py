@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
-from indexer.bm25 import BM25_PARAMS, CollectionStatistics, bm25_from_counts
+from indexer.bm25 import BM25_PARAMS, CollectionStatistics, bm25_from_counts, distinct_rows
 from indexer.embed import (
     Encoder,
     build_faiss,
@@ -106,6 +106,9 @@ UNIT_DIR = "bm25_unit"
 # 0.629, 0.2 → 0.600 / 0.629, 0.15 → 0.543 / 0.571, 0 → 0.543 / 0.600; 0.3 is the middle of the plateau.
 UNIT_B = 0.3
 UNIT_FIELD = "unit"  # the reading-unit field's name where BM25 statistics are kept by field (indexer.shards)
+# The heading field stores one row per distinct heading chain (27k of the VLC's 122k clauses: 30.6 MB of score
+# matrices → see README) and, beside them, each clause's row.
+HEAD_ROWS_FILE = "rows.npy"
 # Per-clause term counts of both BM25 fields, by document: an incremental build recomputes only the
 # changed documents' rows, then derives the BM25 score matrices from counts (a vectorised, exact copy of
 # bm25s's scoring) instead of tokenising and counting all clauses again.
@@ -582,9 +585,7 @@ def _term_rows(documents: list[Document], previous: Previous, build_dir: Path, p
                fields)
     if incremental and old_cache is not None and old_cache.is_file():
         shutil.copyfile(old_cache, build_dir / CACHE_FILE)
-        added = sorted(key for key in cache.used if key not in known)
-        with (build_dir / CACHE_FILE).open("a", encoding="utf-8") as handle:
-            handle.writelines(f"{key}\t{'|'.join(cache.entries[key])}\n" for key in added)
+        cache.append_new(build_dir / CACHE_FILE, known)
     else:
         cache.save(build_dir / CACHE_FILE)
     return fields, cache
@@ -665,11 +666,15 @@ def _build_version(documents: list[Document], report: IngestReport, incremental:
     mark = time.perf_counter()
     body = bm25_from_counts(fields["body"].counts, fields["body"].vocab, prepared.statistics.get("body"))
     body.save(str(build_dir / BODY_DIR))
-    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab, prepared.statistics.get("head"))
+    head_kept, head_rows = distinct_rows(fields["head"].counts)
+    head = bm25_from_counts(fields["head"].counts, fields["head"].vocab, prepared.statistics.get("head"),
+                            keep=head_kept)
     head.save(str(build_dir / HEAD_DIR))
+    np.save(build_dir / HEAD_DIR / HEAD_ROWS_FILE, head_rows)
     timings["bm25"] = time.perf_counter() - mark
-    check_version(documents, counts, entries, fields,
-                  [int(body.scores["num_docs"]), int(head.scores["num_docs"])])
+    check_version(documents, counts, entries, fields, [int(body.scores["num_docs"]), len(head_rows)])
+    if len(head_rows) and int(head_rows.max()) >= int(head.scores["num_docs"]):
+        raise IndexInvariantError("a clause's heading row is beyond the heading field's rows")
 
     model_info = None
     if dense:

@@ -5,8 +5,8 @@ Layout of `INDEX_DIR`:
     INDEX_DIR/CURRENT          name of the live version directory (one line)
     INDEX_DIR/v-<time>-<pid>/  one complete index: manifest.json, store.sqlite (documents and clauses,
                                `indexer.store`), clauses.npz (the clause table), bm25_body/, bm25_head/, terms.npz
-                               (per-clause term counts), dense.faiss (unless --no-dense), segcache.tsv,
-                               ingest_report.json
+                               (per-clause term counts), texts.bin, dense.faiss and dense.keys.json.gz (unless
+                               --no-dense), segcache.tsv.gz, ingest_report.json
 
     INDEX_DIR/.lock            held (flock) by the one process writing the index; readers never take it
 
@@ -40,7 +40,9 @@ from typing import Any
 
 # 2: document ids unique per corpus, vectors keyed by clause (dense.keys.json), checksums of every file.
 # 3: documents and clauses in an SQLite store (store.sqlite) instead of documents.jsonl.
-FORMAT_VERSION = 3
+# 4: a smaller index (issue 15): clause blobs compressed with a preset dictionary, 8-bit HNSW vectors, one
+#    heading-field row per heading chain, gzip segmentation cache and vector keys, compressed clause table.
+FORMAT_VERSION = 4
 POINTER = "CURRENT"
 MANIFEST = "manifest.json"
 TMP_PREFIX = ".tmp-"

@@ -15,6 +15,7 @@ segmented in worker processes when there are many.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import re
@@ -38,7 +39,10 @@ VIETNAMESE_LETTERS = re.compile(r"[ăâđêôơưàáảãạằắẳẵặầ�
 # Segment in worker processes only when the uncached work is large enough to pay for the start-up
 # (each worker imports underthesea, ~3 s).
 PARALLEL_MIN_TEXTS = 3000
-CACHE_FILE = "segcache.tsv"
+# gzip: the VLC's cache is 36.1 MB as text, 10.9 MB at level 6 (4.9 s to write, 1 s to read), 14.0 MB at
+# level 1 (1.2 s); appended to as gzip members, which a reader reads as one stream.
+CACHE_FILE = "segcache.tsv.gz"
+CACHE_LEVEL = 6
 
 
 def text_key(text: str) -> str:
@@ -74,14 +78,15 @@ def compounds(text: str) -> list[str]:
     return found
 
 
+def is_term_word(word: str) -> bool:
+    """A multi-syllable, purely alphabetic word: the only segmented words that become terms."""
+    parts = word.lower().split()
+    return len(parts) > 1 and all(SYLLABLE.fullmatch(part) for part in parts)
+
+
 def word_terms(words: Iterable[str]) -> list[str]:
     """Multi-syllable, purely alphabetic words from segmentation, as `ngân_sách` terms."""
-    terms = []
-    for word in words:
-        parts = word.lower().split()
-        if len(parts) > 1 and all(SYLLABLE.fullmatch(part) for part in parts):
-            terms.append("_".join(parts))
-    return terms
+    return ["_".join(word.lower().split()) for word in words if is_term_word(word)]
 
 
 def lexical_terms(text: str, words: Sequence[str] | None) -> list[str]:
@@ -156,7 +161,9 @@ def _segment_chunk(texts: list[str]) -> list[list[str]]:
 
 
 class SegmentCache:
-    """sha1(text) → underthesea words, persisted as `key<TAB>word|word|…` lines."""
+    """sha1(text) → underthesea's words that become terms (`is_term_word`: single syllables are terms
+    anyway), persisted as `key<TAB>word|word|…` lines. Keeping only those: the VLC's cache 36.1 → 25.6 MB as
+    text, 10.9 → 7.8 MB compressed."""
 
     def __init__(self, entries: dict[str, list[str]] | None = None) -> None:
         self.entries: dict[str, list[str]] = entries or {}
@@ -168,17 +175,22 @@ class SegmentCache:
     def load(cls, path: Path | None) -> SegmentCache:
         entries: dict[str, list[str]] = {}
         if path is not None and path.is_file():
-            with path.open(encoding="utf-8") as handle:
+            with gzip.open(path, "rt", encoding="utf-8") as handle:
                 for line in handle:
                     key, _, joined = line.rstrip("\n").partition("\t")
                     entries[key] = joined.split("|") if joined else []
         return cls(entries)
 
     def save(self, path: Path, only_used: bool = True) -> None:
-        keys = self.used if only_used else self.entries.keys()
-        with path.open("w", encoding="utf-8") as handle:
-            for key in sorted(keys):
-                handle.write(f"{key}\t{'|'.join(self.entries[key])}\n")
+        self._write(path, "wt", sorted(self.used if only_used else self.entries.keys()))
+
+    def append_new(self, path: Path, known: set[str]) -> None:
+        """Append the entries used since loading that were not `known` to a cache file (a new gzip member)."""
+        self._write(path, "at", sorted(key for key in self.used if key not in known))
+
+    def _write(self, path: Path, mode: str, keys: list[str]) -> None:
+        with gzip.open(path, mode, encoding="utf-8", compresslevel=CACHE_LEVEL) as handle:
+            handle.writelines(f"{key}\t{'|'.join(self.entries[key])}\n" for key in keys)
 
     def segment_many(self, texts: Sequence[str], progress: bool = False, workers: int | None = None) -> list[list[str]]:
         """Words of every text, segmenting only the texts not in the cache."""
@@ -193,7 +205,7 @@ class SegmentCache:
             segmented = segment_texts(list(missing.values()), progress=progress, workers=workers)
             # '|' separates words on disk; a word never contains one after normalisation, but be safe.
             for key, words in zip(missing, segmented, strict=True):
-                self.entries[key] = [word.replace("|", " ") for word in words]
+                self.entries[key] = [word for word in (w.replace("|", " ") for w in words) if is_term_word(word)]
         self.used.update(keys)
         return [self.entries[key] for key in keys]
 

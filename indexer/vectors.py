@@ -1,6 +1,6 @@
 """Dense vectors keyed by clause: which row holds which clause's vector, and the proof that it does.
 
-Every version with vectors has `dense.keys.json`: for each FAISS position (a flat row, an HNSW label) the
+Every version with vectors has `dense.keys.json.gz`: for each FAISS position (a flat row, an HNSW label) the
 clause id and a key of the passage that was encoded (its language and text, `passage_key`). A build takes a
 previous vector only for a passage with the same key (the vector is a function of the passage and the
 model, whose fingerprint is checked separately), so a moved, renamed or partly edited document re-encodes
@@ -11,6 +11,7 @@ the one assembled for its clause, and a sample of reused vectors equal to a fres
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from collections.abc import Callable
@@ -20,17 +21,19 @@ from typing import Any
 
 import numpy as np
 
-from indexer.embed import labels, passage_text, stored_vectors
+from indexer.embed import labels, passage_text, stored_form, stored_vectors
 from indexer.model import Clause, Document
 from indexer.pipeline import url_form
 
-VECTOR_KEYS_FILE = "dense.keys.json"
+# gzip-compressed JSON: the VLC's keys are 8.4 MB as text (clause ids share their document's prefix), see README.
+VECTOR_KEYS_FILE = "dense.keys.json.gz"
 # Vectors reused for documents this build re-read (changed, renamed, re-parsed) that the check re-encodes.
 # Unchanged documents keep their rows as checked when they were built.
 CHECK_SAMPLE = 16
 # A reused vector and a fresh encoding of its passage agree to this cosine (batching changes the last bits).
 MIN_SAME_COSINE = 0.99
-# Stored and assembled rows are the same floats; FAISS copies them, it does not compute them.
+# Stored and assembled rows are the same floats once quantised as the index does (decoding a code and
+# encoding it again gives the same code); FAISS does not compute them.
 MAX_ROW_DIFFERENCE = 1e-6
 
 
@@ -56,12 +59,12 @@ class VectorKeys:
         return len(self.clause_ids)
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps({"clause_ids": self.clause_ids, "passages": self.passages}, ensure_ascii=False),
-                        encoding="utf-8")
+        data = json.dumps({"clause_ids": self.clause_ids, "passages": self.passages}, ensure_ascii=False)
+        path.write_bytes(gzip.compress(data.encode("utf-8"), 6, mtime=0))
 
     @classmethod
     def load(cls, path: Path) -> VectorKeys:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(gzip.decompress(path.read_bytes()))
         keys = cls(list(data["clause_ids"]), list(data["passages"]))
         if len(keys.clause_ids) != len(keys.passages):
             raise ValueError(f"{path.name}: {len(keys.clause_ids)} clause ids for {len(keys.passages)} passages")
@@ -196,7 +199,7 @@ def check_rows(rows: DenseRows, documents: list[Document], counts: list[int], in
             raise VectorKeyError(f"the HNSW labels are not one per clause ({len(live)} live for {total} clauses)")
     elif getattr(index, "ntotal", total) != total:
         raise VectorKeyError(f"the dense index holds {index.ntotal} vectors for {total} clauses")
-    difference = float(np.abs(stored_vectors(index) - rows.matrix).max()) if total else 0.0
+    difference = float(np.abs(stored_vectors(index) - stored_form(index, rows.matrix)).max()) if total else 0.0
     if difference > MAX_ROW_DIFFERENCE:
         raise VectorKeyError(f"a stored vector differs from its clause's by {difference:.3g}")
     if encode is not None and rows.reused_passages:

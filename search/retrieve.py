@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR, UNIT_DIR
+from indexer.build import BODY_DIR, FAISS_FILE, HEAD_DIR, HEAD_ROWS_FILE, UNIT_DIR
 from indexer.embed import Encoder, load_faiss, vectors_at
 from indexer.normalise import skeleton
 from search.query import TermGroup
@@ -41,15 +41,20 @@ class LexicalRetriever:
         self.body = bm25s.BM25.load(str(directory / BODY_DIR), mmap=True)
         self.head = bm25s.BM25.load(str(directory / HEAD_DIR), mmap=True)
         self.unit = bm25s.BM25.load(str(directory / UNIT_DIR), mmap=True) if (directory / UNIT_DIR).is_dir() else None
+        self.head_rows = np.load(directory / HEAD_DIR / HEAD_ROWS_FILE)  # clause → heading row (0.5 MB)
         self.head_weight = head_weight
         self.size = int(self.body.scores["num_docs"])
         self._unmarked: UnmarkedVocabulary | None = None
+
+    def _by_clause(self, index: Any, scores: np.ndarray) -> np.ndarray:
+        """A field's scores by clause: the heading field holds one row per distinct heading chain."""
+        return scores[self.head_rows] if index is self.head else scores
 
     def _scores(self, index: Any, terms: list[str]) -> np.ndarray:
         ids = index.get_tokens_ids(terms)
         if not ids:
             return np.zeros(self.size, dtype=np.float32)
-        return np.asarray(index.get_scores_from_ids(ids), dtype=np.float32)
+        return self._by_clause(index, np.asarray(index.get_scores_from_ids(ids), dtype=np.float32))
 
     def body_scores(self, terms: list[str]) -> np.ndarray:
         return self._scores(self.body, list(dict.fromkeys(terms)))
@@ -78,22 +83,22 @@ class LexicalRetriever:
     def unit_group_scores(self, groups: Sequence[TermGroup]) -> np.ndarray:
         """The reading-unit field's scores of a structured query, one per unit row (the index must have it)."""
         assert self.unit is not None
-        return self._group_scores(self.unit, groups, int(self.unit.scores["num_docs"]))
+        return self._group_scores(self.unit, groups)
 
-    def _group_scores(self, index: Any, groups: Sequence[TermGroup], size: int | None = None) -> np.ndarray:
-        size = self.size if size is None else size
-        total = np.zeros(size, dtype=np.float32)
+    def _group_scores(self, index: Any, groups: Sequence[TermGroup]) -> np.ndarray:
+        rows = int(index.scores["num_docs"])
+        total = np.zeros(rows, dtype=np.float32)
         for group in groups:
             if len(group.alternatives) == 1:
                 self._add_terms(index, total, group.alternatives[0], group.weight)
                 continue
-            best = np.zeros(size, dtype=np.float32)
+            best = np.zeros(rows, dtype=np.float32)
             for alternative in group.alternatives:
-                scores = np.zeros(size, dtype=np.float32)
+                scores = np.zeros(rows, dtype=np.float32)
                 self._add_terms(index, scores, alternative, 1.0)
                 np.maximum(best, scores, out=best)
             total += group.weight * best
-        return total
+        return self._by_clause(index, total)
 
     @staticmethod
     def _add_terms(index: Any, into: np.ndarray, terms: Sequence[str], weight: float) -> None:

@@ -45,6 +45,32 @@ def test_bm25_from_counts_equals_bm25s_index(seed_index: Path) -> None:
             assert np.array_equal(expected, got), term
 
 
+def test_the_heading_field_keeps_one_row_per_chain_and_gives_every_clause_its_scores(seed_index: Path) -> None:
+    """Distinct term-count rows stored once, mapped back by clause: the same scores as every row stored,
+    with fewer rows (the seed corpus's clauses share article headings); the searcher's heading scores too."""
+    import numpy as np
+
+    from indexer.bm25 import bm25_from_counts, distinct_rows
+    from indexer.build import load_terms
+    from search.retrieve import LexicalRetriever
+
+    head = load_terms(mf.version_dir(seed_index)).fields["head"]
+    kept, rows = distinct_rows(head.counts)
+    assert len(rows) == head.counts.shape[0] and len(kept) < len(rows) / 2
+    assert np.array_equal(rows[kept], np.arange(len(kept)))  # each kept clause is its own row
+    every, distinct = bm25_from_counts(head.counts, head.vocab), bm25_from_counts(head.counts, head.vocab, keep=kept)
+    assert int(distinct.scores["num_docs"]) == len(kept)
+    lexical = LexicalRetriever(mf.version_dir(seed_index), 1.0)
+    assert np.array_equal(lexical.head_rows, rows)
+    checked = 0
+    for term in head.vocab[:: max(1, len(head.vocab) // 200)]:
+        expected = every.get_scores_from_ids(every.get_tokens_ids([term]))
+        assert np.array_equal(distinct.get_scores_from_ids(distinct.get_tokens_ids([term]))[rows], expected), term
+        assert np.array_equal(lexical._scores(lexical.head, [term]), expected), term
+        checked += int((expected > 0).sum() > 1)
+    assert checked > 20
+
+
 
 
 def test_bm25s_is_imported_without_numba_and_scipy_which_stay_importable() -> None:

@@ -209,6 +209,9 @@ def test_hnsw_update_keeps_the_graph_and_finds_what_a_rebuild_finds(small_corpus
 
     monkeypatch.setattr(embed, "HNSW_THRESHOLD", 0)
     monkeypatch.setattr(embed, "MAX_TOMBSTONE_FRACTION", 0.9)
+    # fp16 needs no training: an 8-bit quantiser trained on this tiny corpus cannot hold the new vectors, and
+    # the graph would be rebuilt (test_an_8_bit_graph_that_cannot_hold_new_vectors_is_rebuilt)
+    monkeypatch.setattr(embed, "HNSW_STORAGE", "QT_fp16")
     index_dir, fresh_dir = tmp_path / "index", tmp_path / "fresh"
     first = build_index(small_corpus, index_dir, dense=True, progress=False)
     assert first["model"]["faiss"] == "hnsw"
@@ -238,6 +241,41 @@ def test_hnsw_update_keeps_the_graph_and_finds_what_a_rebuild_finds(small_corpus
     assert ours.clause_vectors("no-such-document") is None
 
 
+def test_an_8_bit_graph_that_cannot_hold_new_vectors_is_rebuilt(small_corpus: Path, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    """Added vectors beyond the ranges the quantiser was trained on would be clipped: the graph is rebuilt
+    instead (no tombstones), and every stored vector is its clause's, to the 8-bit codes' precision."""
+    import numpy as np
+
+    from indexer import embed
+    from indexer.vectors import clause_passage
+    from search import Searcher
+
+    monkeypatch.setattr(embed, "HNSW_THRESHOLD", 0)
+    monkeypatch.setattr(embed, "MAX_TOMBSTONE_FRACTION", 0.9)
+    assert embed.HNSW_STORAGE == "QT_8bit"
+    index_dir = tmp_path / "index"
+    build_index(small_corpus, index_dir, dense=True, progress=False)
+    held = embed.load_faiss(mf.version_dir(index_dir) / FAISS_FILE)
+    encoder = embed.Encoder()
+    new = encoder.encode_passages(["Kế hoạch thí điểm chuyển đổi số trong công tác văn thư lưu trữ."])
+    assert embed.quantisable(held, embed.stored_vectors(held))  # its own vectors it holds
+    assert not embed.quantisable(held, new)
+    (small_corpus / "000_new.txt").write_text("Kế hoạch thí điểm chuyển đổi số trong công tác văn thư lưu trữ.\n",
+                                              encoding="utf-8")
+    update = build_index(small_corpus, index_dir, dense=True, progress=False)
+    assert update["model"]["encoded"] < update["counts"]["clauses"]  # vectors reused, the graph rebuilt
+    stored = embed.labels(embed.load_faiss(mf.version_dir(index_dir) / FAISS_FILE))
+    assert sorted(stored.tolist()) == list(range(update["counts"]["clauses"]))
+    searcher = Searcher.open(index_dir)
+    for info in searcher.documents():
+        clauses = searcher.get_document(info.doc_id).clauses
+        fresh = encoder.encode_passages([clause_passage(c) for c in clauses], languages=[c.language for c in clauses])
+        vectors = searcher.clause_vectors(info.doc_id)
+        cosines = np.einsum("ij,ij->i", vectors, fresh) / np.linalg.norm(vectors, axis=1)
+        assert cosines.min() > embed.MIN_STORED_COSINE, info.doc_id
+
+
 def test_new_graph_parameters_rebuild_the_graph_and_keep_the_vectors(small_corpus: Path, tmp_path: Path,
                                                                       monkeypatch):
     """An HNSW graph built with other parameters (older, lower-recall ones) is stale; the rebuild re-encodes
@@ -249,13 +287,13 @@ def test_new_graph_parameters_rebuild_the_graph_and_keep_the_vectors(small_corpu
     monkeypatch.setattr(embed, "HNSW_EF_CONSTRUCTION", 40)
     index_dir = tmp_path / "index"
     first = build_index(small_corpus, index_dir, dense=True, progress=False)
-    assert first["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 40}
+    assert first["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 40, "storage": embed.HNSW_STORAGE}
     assert index_staleness(small_corpus, index_dir, need_dense=True) is None
     monkeypatch.setattr(embed, "HNSW_EF_CONSTRUCTION", 400)
     assert "HNSW graph" in index_staleness(small_corpus, index_dir, need_dense=True)
     second = build_index(small_corpus, index_dir, dense=True, progress=False)
     assert second["model"]["encoded"] == 0
-    assert second["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 400}
+    assert second["model"]["graph"] == {"m": embed.HNSW_M, "ef_construction": 400, "storage": embed.HNSW_STORAGE}
     assert index_staleness(small_corpus, index_dir, need_dense=True) is None
 
 

@@ -4,7 +4,6 @@ nothing."""
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
@@ -206,14 +205,17 @@ def test_same_size_corruption_is_caught_by_open_or_verify(copy: tuple[Path, Path
 
 
 def test_vectors_that_do_not_match_their_clauses_are_damage(copy: tuple[Path, Path]) -> None:
-    from indexer.vectors import VECTOR_KEYS_FILE
+    from indexer.vectors import VECTOR_KEYS_FILE, VectorKeys
     from search import Searcher
 
     _corpus, index = copy
     live = mf.version_dir(index)
-    keys = json.loads((live / VECTOR_KEYS_FILE).read_text(encoding="utf-8"))
-    keys["clause_ids"] = list(reversed(keys["clause_ids"]))  # same bytes in another order: sizes still agree
-    (live / VECTOR_KEYS_FILE).write_text(json.dumps(keys, ensure_ascii=False), encoding="utf-8")
+    keys = VectorKeys.load(live / VECTOR_KEYS_FILE)
+    keys.clause_ids.reverse()  # the ids in another order, the manifest updated: the files look whole
+    keys.save(live / VECTOR_KEYS_FILE)
+    manifest = mf.read_manifest(live)
+    manifest.files = mf.file_table(live)
+    mf.write_manifest(live, manifest)
     with pytest.raises(mf.IndexDamaged, match="its vectors do not match its clauses"):
         Searcher.open(index)
 

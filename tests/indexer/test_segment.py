@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from indexer.normalise import normalise
 from indexer.segment import (
     CACHE_FILE,
@@ -10,6 +12,7 @@ from indexer.segment import (
     detect_language,
     lexical_terms,
     query_terms,
+    segment_texts,
     syllables,
     text_key,
 )
@@ -74,6 +77,37 @@ def test_cache_segments_once_and_round_trips(tmp_path):
     again = reloaded.segment_many(texts)
     assert again == first
     assert reloaded.misses == 0 and reloaded.hits == 3
+
+
+def test_cache_entries_appended_to_a_copied_file_read_back_with_the_old_ones(tmp_path):
+    """An incremental build copies the previous cache file and appends only what it segmented anew: a
+    gzip member after the first, read as one stream."""
+    path = tmp_path / CACHE_FILE
+    old = SegmentCache()
+    old.segment_many(["xây dựng pháp luật"])
+    old.save(path)
+    assert path.read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    cache = SegmentCache.load(path)
+    known = set(cache.entries)
+    cache.segment_many(["xây dựng pháp luật", "ngân sách nhà nước"])
+    cache.append_new(path, known)
+    reloaded = SegmentCache.load(path)
+    assert reloaded.entries == cache.entries and len(reloaded.entries) == 2
+    with gzip.open(path, "rt", encoding="utf-8") as handle:
+        assert len(handle.read().splitlines()) == 2  # the known entry was not written again
+
+
+def test_the_cache_keeps_the_words_that_become_terms_and_gives_the_same_terms(tmp_path):
+    """Single syllables are terms whatever the segmentation: the cache keeps only multi-syllable words, and
+    the terms from cached words are the terms from underthesea's own."""
+    texts = [normalise(text, "vi") for text in SEGMENT_SAMPLE]
+    cache = SegmentCache()
+    cached = cache.segment_many(texts)
+    cache.save(tmp_path / CACHE_FILE)
+    reloaded = SegmentCache.load(tmp_path / CACHE_FILE).segment_many(texts)
+    for text, words, full, again in zip(texts, cached, segment_texts(texts, workers=1), reloaded, strict=True):
+        assert words and all(" " in word for word in words) and len(words) < len(full)
+        assert lexical_terms(text, words) == lexical_terms(text, full) == lexical_terms(text, again)
 
 
 def test_cache_keeps_only_used_entries(tmp_path):

@@ -100,3 +100,29 @@ def test_the_fast_clause_dict_is_asdict(searcher) -> None:
         for clause in searcher.get_document(info.doc_id).clauses:
             assert clause_to_dict(clause) == dataclasses.asdict(clause)
             assert clause_from_dict(clause_to_dict(clause)) == clause
+
+
+def test_a_clause_row_holds_its_key_and_chain_not_its_whole_id_and_headings(seed_index: Path) -> None:
+    """What the store leaves out of a clause's row comes back from its document's row: the id prefix its
+    clauses share, its heading chains, each stored once."""
+    import sqlite3
+
+    from indexer.store import document_layout, id_prefix, read_only_uri
+
+    assert id_prefix(["Luat-1:d1", "Luat-1:d1.k2", "Luat-1:d10"]) == "Luat-1:"
+    assert id_prefix(["a:b:c"]) == "a:b:" and id_prefix(["x", "y"]) == "" and id_prefix([]) == ""
+    directory = mf.version_dir(seed_index)
+    documents = list(read_documents(directory))
+    document = max(documents, key=lambda d: len(d.clauses))
+    layout = document_layout(document, 0, 5)
+    assert len(layout.chains) < len(document.clauses) / 2
+    for clause, (key, _parent, chain) in zip(document.clauses, layout.rows, strict=True):
+        assert layout.id_prefix + key == clause.id and layout.chains[chain - 5] == clause.headings
+    connection = sqlite3.connect(read_only_uri(directory / STORE_FILE), uri=True)
+    try:
+        keys = [row[0] for row in connection.execute("SELECT key FROM clauses ORDER BY position")]
+    finally:
+        connection.close()
+    ids = [clause.id for d in documents for clause in d.clauses]
+    assert len(keys) == len(ids) and all(i.endswith(k) and len(k) < len(i) for k, i in zip(keys, ids, strict=True))
+    assert Store(directory / STORE_FILE).clause_ids() == ids
