@@ -1,8 +1,9 @@
 """Sharded builds on Ray: `lexvn index CORPUS --shards N [--ray ADDRESS]`.
 
 Ingestion, segmentation and encoding run as one Ray task per file, anywhere in the cluster (a task lost with
-its node runs again on another, up to `retries` times, and the build reports the nodes it lost). The driver then sums the collection's BM25
-statistics (clause count, average length, document frequencies of both fields) and writes N shard indexes,
+its node runs again on another, up to `retries` times, and the build reports the nodes it lost). The driver
+then sums the collection's BM25 statistics (row count, average length and document frequencies of the body,
+heading and reading-unit fields; written to `bm25_statistics.npz`) and writes N shard indexes,
 each an ordinary index of a contiguous run of the documents (in doc_id order, balanced by clause count)
 whose BM25 scores use the whole collection's statistics and whose segmentations and vectors are the tasks'.
 A clause's score, vector and position are therefore those one index over the corpus gives it, and a
