@@ -193,7 +193,8 @@ def ingest_corpus(corpus_root: Path, progress: bool = True,
 PARALLEL_MIN_FILES = 16
 
 
-def _ingest_job(job: tuple[Path, str, str], corpus_root: Path, sidecar: dict) -> Document | IngestProblem:
+def ingest_job(job: tuple[Path, str, str], corpus_root: Path, sidecar: dict) -> Document | IngestProblem:
+    """One (path, source, doc_id): its Document, or the IngestProblem a file that cannot be read gives."""
     path, source, doc_id = job
     try:
         return ingest_file(path, corpus_root, sidecar, doc_id=doc_id, source=source)
@@ -207,7 +208,7 @@ def ingest_files(jobs: list[tuple[Path, str, str]], corpus_root: Path,
     processes when there are many files."""
     from functools import partial
 
-    work = partial(_ingest_job, corpus_root=Path(corpus_root), sidecar=sidecar)
+    work = partial(ingest_job, corpus_root=Path(corpus_root), sidecar=sidecar)
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_MIN_FILES or workers <= 1:
         yield from ((job[1], work(job)) for job in jobs)

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from indexer import manifest as mf
-from indexer.bm25 import BM25_PARAMS, CollectionStatistics
+from indexer.bm25 import BM25_PARAMS, CollectionStatistics, document_frequencies, row_lengths
 from indexer.build import (
     FIELDS,
     HEAD_WEIGHT,
@@ -38,7 +38,8 @@ from indexer.build import (
     UNIT_FIELD,
     Prepared,
     clause_terms,
-    unit_rows,
+    count_rows,
+    unit_counts,
     write_index,
 )
 from indexer.embed import Encoder, default_model_name
@@ -72,7 +73,7 @@ class PreparedFile:
     vectors: dict[str, np.ndarray] = field(default_factory=dict)
     # BM25 field (body, head, unit) → each row's length in terms, and how many rows hold each term
     lengths: dict[str, np.ndarray] = field(default_factory=dict)
-    frequencies: dict[str, Counter[str]] = field(default_factory=dict)
+    frequencies: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 _ENCODERS: dict[str, Encoder] = {}  # per worker process: a model is loaded once, whatever the tasks
@@ -84,26 +85,23 @@ def prepare_file(path: str, corpus_root: str, source: str, doc_id: str, sidecar:
     import ray
 
     from indexer import pipeline
-    from indexer.load import LoadError
     from indexer.vectors import clause_passage, passage_key
 
     node = ray.get_runtime_context().get_node_id()
-    try:
-        document = pipeline.ingest_file(Path(path), Path(corpus_root), sidecar, doc_id=doc_id, source=source)
-    except LoadError as error:
-        return PreparedFile(source, node, problem=pipeline.problem_of(source, error))
+    document = pipeline.ingest_job((Path(path), source, doc_id), Path(corpus_root), sidecar)
+    if isinstance(document, IngestProblem):
+        return PreparedFile(source, node, problem=document)
     cache = SegmentCache()
-    terms = dict(zip(FIELDS, clause_terms(document.clauses, cache, progress=False, workers=1), strict=True))
-    # the reading-unit field's rows: the body terms of each unit's clauses together, units in position order
-    unit_of = unit_rows(document_units(document.clauses))
-    unit_terms: list[list[str]] = [[] for _ in range(int(unit_of.max()) + 1 if len(unit_of) else 0)]
-    for row, clause_body in zip(unit_of.tolist(), terms["body"], strict=True):
-        unit_terms[row].extend(clause_body)
-    terms[UNIT_FIELD] = unit_terms
+    # Term counts as the build counts them, the reading-unit field's summed from the body's as it sums them.
+    fields = {}
+    for name, terms in zip(FIELDS, clause_terms(document.clauses, cache, progress=False, workers=1), strict=True):
+        vocab: list[str] = []
+        fields[name] = (count_rows(terms, vocab, {}), vocab)
+    fields[UNIT_FIELD] = (unit_counts(fields["body"][0], document_units(document.clauses)), fields["body"][1])
     prepared = PreparedFile(source, node, document=document, segments=cache.entries,
-                            lengths={name: np.array([len(t) for t in rows], dtype=np.int64) for name, rows in terms.items()},
-                            frequencies={name: Counter(term for t in rows for term in set(t))
-                                         for name, rows in terms.items()})
+                            lengths={name: row_lengths(counts) for name, (counts, _) in fields.items()},
+                            frequencies={name: document_frequencies(counts, vocab)
+                                         for name, (counts, vocab) in fields.items()})
     if model_name and document.clauses:
         encoder = _ENCODERS.setdefault(model_name, Encoder(model_name))
         passages = [clause_passage(clause) for clause in document.clauses]
