@@ -116,7 +116,6 @@ class Searcher:
             raise mf.IndexFormatError(f"index {directory}: the clause table has {len(table)} rows for "
                                       f"{len(self._ids)} clauses; rebuild it with `lexvn index`")
         self._lead = table.lead
-        self._unit = table.unit
         # each clause's row in the reading-unit field (None: the index has no such field, the signal is off)
         self._unit_row: np.ndarray | None = None
         self._bare_section = table.bare_section

@@ -37,6 +37,21 @@ from search.searcher import Searcher
 REPLICA_RESTARTS = 3
 
 
+def locate(starts: np.ndarray, position: int) -> tuple[int, int]:
+    """(the shard, the position within it) of a collection position, given where the shards start."""
+    shard = int(np.searchsorted(starts, position, side="right")) - 1
+    return shard, int(position) - int(starts[shard])
+
+
+def kill(groups: list[list[Any]]) -> None:
+    """End every replica of every shard."""
+    import ray
+
+    for group in groups:
+        for actor in group:
+            ray.kill(actor)
+
+
 class ShardReplica:
     """One shard, opened by a Ray actor (`ray.remote(ShardReplica)`); positions are the shard's own."""
 
@@ -108,8 +123,8 @@ class Shards:
         """Collection positions by shard, as the shard's own positions."""
         by_shard: dict[int, list[int]] = {}
         for position in positions:
-            shard = int(np.searchsorted(self.starts, position, side="right")) - 1
-            by_shard.setdefault(shard, []).append(int(position) - int(self.starts[shard]))
+            shard, local = locate(self.starts, position)
+            by_shard.setdefault(shard, []).append(local)
         return by_shard
 
     def call_split(self, method: str, positions: Iterable[int]) -> dict[int, Any]:
@@ -150,24 +165,20 @@ class ShardedStore:
     def clauses_at(self, positions: Iterable[int]) -> dict[int, Clause]:
         return self._shards.call_split("clauses_at", positions)
 
-    def _document_shard(self, doc_position: int) -> int:
-        return int(np.searchsorted(self._shards.document_starts, doc_position, side="right")) - 1
-
     def document_text(self, doc_position: int) -> str:
         import ray
 
-        shard = self._document_shard(doc_position)
-        local = doc_position - int(self._shards.document_starts[shard])
+        shard, local = locate(self._shards.document_starts, doc_position)
         return ray.get(self._shards.replica(shard).document_text.remote(local))
 
     def clauses(self, start: int, end: int) -> list[Clause]:
+        """A document's clauses [start, end): a document lies in one shard."""
         import ray
 
         if start == end:
             return []
-        shard = int(np.searchsorted(self._shards.starts, start, side="right")) - 1
-        offset = int(self._shards.starts[shard])
-        return ray.get(self._shards.replica(shard).clauses.remote(start - offset, end - offset))
+        shard, local = locate(self._shards.starts, start)
+        return ray.get(self._shards.replica(shard).clauses.remote(local, local + end - start))
 
 
 class ShardedTexts:
@@ -233,13 +244,21 @@ class ShardedDense:
         return positions[order], scores[order]
 
     def vectors(self, positions: np.ndarray) -> np.ndarray:
+        """The stored vectors of these collection positions, in their order."""
         import ray
 
         by_shard = self._shards.split(positions.tolist())
         refs = {shard: self._shards.replica(shard).vectors.remote(np.array(local, dtype=np.int64))
                 for shard, local in by_shard.items()}
-        rows = dict(zip(refs, ray.get(list(refs.values())), strict=True))
-        return np.concatenate([rows[shard] for shard in sorted(rows)]) if rows else np.zeros((0, 0), np.float32)
+        found = dict(zip(refs, ray.get(list(refs.values())), strict=True))
+        if not found:
+            return np.zeros((0, 0), np.float32)
+        # rows come back shard by shard; put each where its position stood in `positions`
+        shard_of = np.searchsorted(self._shards.starts, positions, side="right") - 1
+        rows = np.empty((len(positions), next(iter(found.values())).shape[1]), dtype=np.float32)
+        for shard, block in found.items():
+            rows[shard_of == shard] = block
+        return rows
 
 
 def concatenated_table(tables: list[ClauseTable], shards: list[Shard]) -> ClauseTable:
@@ -262,11 +281,7 @@ class ShardedSearcher(Searcher):
     replicas: list[list[Any]]
 
     def close(self) -> None:
-        import ray
-
-        for group in self.replicas:
-            for actor in group:
-                ray.kill(actor)
+        kill(self.replicas)
 
 
 def open_sharded(index_dir: Path | str, address: str | None = None, replicas: int = 1,
@@ -291,9 +306,7 @@ def open_sharded(index_dir: Path | str, address: str | None = None, replicas: in
     try:
         lights = ray.get([group[0].light.remote() for group in groups])
     except ray.exceptions.RayActorError as error:
-        for group in groups:
-            for replica_actor in group:
-                ray.kill(replica_actor)
+        kill(groups)
         raise mf.damaged(directory, f"a shard cannot be opened ({str(error).splitlines()[0]})") from error
     federation = Shards(shards, groups)
     headers = [(doc, first + shard.first_clause, count)

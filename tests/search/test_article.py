@@ -10,9 +10,15 @@ import numpy as np
 from indexer import manifest as mf
 from indexer.bm25 import BM25_PARAMS
 from indexer.build import UNIT_B, load_terms, unit_rows
+from indexer.store import TABLE_FILE, ClauseTable
 from search.fuse import weights_for
 
 ENGLISH = "spending on law-making as a share of the state budget"
+
+
+def clause_units(searcher) -> np.ndarray:
+    """Each clause's reading unit, from the version's clause table."""
+    return ClauseTable.load(searcher.directory / TABLE_FILE).unit
 
 
 def test_the_unit_field_scores_each_unit_as_bm25s_scores_its_clauses_concatenated(seed_index: Path, searcher):
@@ -20,7 +26,7 @@ def test_the_unit_field_scores_each_unit_as_bm25s_scores_its_clauses_concatenate
 
     stored = load_terms(mf.version_dir(seed_index))
     assert stored is not None
-    rows, units = stored.fields["body"], searcher._unit
+    rows, units = stored.fields["body"], clause_units(searcher)
     counts = rows.counts.tocsr()
     members = unit_rows(units)
     assert searcher.lexical.unit is not None
@@ -61,7 +67,7 @@ def test_the_article_ranking_orders_clauses_by_their_unit_then_their_own_score(s
     own = translated[ranking]
     assert len(ranking) > 10 and (own > 0).all() and target[ranking].all()
     assert (np.diff(unit) <= 1e-6).all()  # units best first
-    same = np.flatnonzero(np.diff(searcher._unit[ranking]) == 0)
+    same = np.flatnonzero(np.diff(clause_units(searcher)[ranking]) == 0)
     assert len(same) and (own[same] >= own[same + 1]).all()  # within a unit, its clauses by their own score
     # a unit's clauses all rank with it, whichever of them holds the query's words: not BM25's order
     assert not np.array_equal(ranking[:10], np.argsort(-np.where(target, translated, 0), kind="stable")[:10])

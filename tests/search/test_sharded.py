@@ -115,6 +115,8 @@ def test_sharded_search_returns_what_one_index_returns(sharded_index, searcher):
     for info in searcher.documents():
         assert sharded.get_document(info.doc_id).clauses == searcher.get_document(info.doc_id).clauses
         assert np.array_equal(sharded.clause_vectors(info.doc_id), searcher.clause_vectors(info.doc_id))
+    across = np.array([sharded.clause_count - 1, 0, sharded.clause_count // 2])  # three shards, out of order
+    assert np.array_equal(sharded.dense.vectors(across), searcher.dense.vectors(across))
     sharded.close()
 
 
