@@ -34,18 +34,20 @@ MINILM = "minilm"
 # ~100x MiniLM's encode throughput. English queries are ranked by BM25 and phrases (its languages: vi).
 DEFAULT_MODEL = "lexvn-static-vi"
 HNSW_THRESHOLD = 50_000
-HNSW_M = 32
-# Measured on the VLC (122k clauses, 600 title queries; duplicate boilerplate such as repeated appendix
-# lines makes the graph harder): efConstruction 80 / efSearch 128 missed the exact top hit for 18 queries and
-# cost dense recall@10 3 points. Re-measured against exact search (411 title and question queries, both
-# cores of a loaded machine; build s, share of the exact top 10 / top 100 kept, exact top hit found, ms a query):
-#   efConstruction 400, efSearch 512: 231 s, 0.999 / 0.996, 100%, 1.9 ms   <- kept
-#   efConstruction 200, efSearch 512:  60 s, 0.998 / 0.993, 100%, 1.8 ms
-#   efConstruction 100, efSearch 512:  49 s, 0.993 / 0.984, 99.5%
-#   efConstruction  64, efSearch 512:  25 s, 0.985 / 0.974, 98.8%
-# 200 would cut the graph build to a quarter, but end to end it lost one of the 600 title judgements in
-# hybrid mode (v0269) and one in dense mode, whichever efSearch (512, 1024), where exact search and the 400
-# graph lose none. IVF-Flat built in 9-12 s but kept only 0.96 of the top 10 at nprobe 64 (1,024 lists).
+# Graph degree and construction breadth, re-measured on the 8-bit graph (VLC, 561 title and question queries
+# against exact search over the same vectors, efSearch 512; build s with both cores, on a machine that had
+# another process running; share of the exact top 10 / top 100 kept, exact top hit in the top 10, file MB):
+#   M 32, efConstruction 400: 120 s, 0.9877 / 0.9897, 99.8%, 61.7 MB   (format 4)
+#   M 24, efConstruction 300:  91 s, 0.9893 / 0.9908, 100%,  54.2 MB
+#   M 16, efConstruction 400:  67 s, 0.9884 / 0.9900, 100%,  46.8 MB   <- kept
+#   M 16, efConstruction 200:  36 s, 0.9879 / 0.9883, 100%,  46.8 MB
+# With 8-bit codes the quantisation, not the graph, bounds what is kept (exact search over the codes keeps
+# 0.9934 of the top 10), so the sparser graph loses nothing measurable, saves 15 MB and half the build.
+# End to end on the 600 VLC title queries, hybrid recall@10: M 32 / 400 and M 16 / 400 0.985, M 16 / 200
+# 0.983 (one judgement lost; dense mode 0.962, 0.960, 0.960). Earlier, with float vectors: efConstruction
+# 80 / efSearch 128 missed the exact top hit for 18 title queries and cost dense recall@10 3 points; IVF-Flat
+# built in 9-12 s but kept only 0.96 of the top 10 at nprobe 64 (1,024 lists).
+HNSW_M = 16
 HNSW_EF_CONSTRUCTION = 400
 HNSW_EF_SEARCH = 512
 # How the graph stores its vectors: FAISS scalar quantisation, one byte a component (min-max per dimension,

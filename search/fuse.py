@@ -81,6 +81,16 @@ DEFAULT_WEIGHTS = FusionWeights()
 #   0.752; max at 0.25: 0.701 / 0.778; English at 0.25: 0.457 / 0.600 and 0.486 / 0.571), and so were a
 #   context score (own + λ × unit, λ 0.25-1: at best 0.718 / 0.821) and one clause per unit (0.547-0.650
 #   / 0.812-0.846).
+# - pseudo-relevance feedback (issue 19), not adopted: nothing gained +0.02 on the Vietnamese dev half
+#   (0.718 / 0.829) without a loss elsewhere. Dense Rocchio (query vector + beta × the mean vector of BM25's
+#   or the first fusion's top 1-10, beta 0.5-4) as its own signal at 0.1-1: 0.564-0.726 / 0.650-0.821; in
+#   place of the dense ranking at best 0.735 / 0.821 (the English dev half 0.571-0.600 / 0.629, seed
+#   cross-language 0.939); for crosslingual queries only the English questions gained one or two
+#   judgements while the seed cross-language half fell 0.939 → 0.879-0.909. RM3 (10-60 expansion terms of
+#   the top 1-20, weight 0.1-1, interpolated or not): 0.504-0.709 / 0.692-0.812 as a signal, 0.556-0.692
+#   in place of BM25. BM25's best clauses for a plainly worded question are often off topic, so the
+#   expansion drifts (a question on the notice an employee gives before quitting took công_ty, rút,
+#   thành_viên, vốn: members withdrawing capital from a company).
 KIND_WEIGHTS: dict[str, FusionWeights] = {
     "question": FusionWeights(dense=0.25),
     "crosslingual": FusionWeights(dense=0.25, translated_trust=3.0, article=0.5),

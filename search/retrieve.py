@@ -109,7 +109,9 @@ class LexicalRetriever:
             if token_id is None:
                 continue
             start, end = scores["indptr"][token_id], scores["indptr"][token_id + 1]
-            into[scores["indices"][start:end]] += weight * scores["data"][start:end]
+            # float32 arithmetic whatever the field stores (float16 impacts: indexer.bm25.compact_impacts)
+            impacts = scores["data"][start:end].astype(np.float32, copy=False)
+            into[scores["indices"][start:end]] += impacts * np.float32(weight)
 
     def unmarked_vocabulary(self) -> UnmarkedVocabulary:
         if self._unmarked is None:

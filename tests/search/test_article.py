@@ -43,7 +43,8 @@ def test_the_unit_field_scores_each_unit_as_bm25s_scores_its_clauses_concatenate
     for term in rows.vocab[:: max(1, len(rows.vocab) // 200)]:
         expected = reference.get_scores_from_ids(reference.get_tokens_ids([term]))
         got = ours.get_scores_from_ids(ours.get_tokens_ids([term]))
-        np.testing.assert_allclose(got, expected, rtol=1e-5, err_msg=term)
+        # float16 impacts (indexer.bm25.compact_impacts): within half a unit of their last place, 2^-11
+        np.testing.assert_allclose(got, expected, rtol=2**-11, err_msg=term)
 
 
 def test_crosslingual_queries_get_the_article_signals_and_questions_do_not(searcher):
