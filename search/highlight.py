@@ -8,6 +8,7 @@ that is not a function word (`và`, `of the` highlighted everywhere help nobody)
 
 from __future__ import annotations
 
+import functools
 import re
 
 from indexer.textmap import MappedText
@@ -38,16 +39,27 @@ def merge_spans(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def term_spans(normalised_text: str, query_words: set[str]) -> list[tuple[int, int]]:
     """Spans (in normalised text) of runs of query words; lone function words are left out."""
+    lowered = normalised_text.lower()
+    if len(lowered) == len(normalised_text):  # offsets agree (no letter lower-cases to two, as İ does)
+        matches = query_word_pattern(frozenset(query_words)).finditer(lowered) if query_words else iter(())
+        found = ((match.start(), match.end(), match.group(0)) for match in matches)
+    else:
+        found = ((m.start(), m.end(), word) for m in WORD.finditer(normalised_text)
+                 if (word := m.group(0).lower()) in query_words)
     runs: list[tuple[int, int, int]] = []  # start, end, content (non-function) words in the run
-    for match in WORD.finditer(normalised_text):
-        word = match.group(0).lower()
-        if word not in query_words:
-            continue
+    for start, end, word in found:
         content = 0 if word in FUNCTION_WORDS else 1
-        gap = normalised_text[runs[-1][1] : match.start()] if runs else None
-        if runs and gap is not None and RUN_GAP.fullmatch(gap):
-            start, _end, count = runs[-1]
-            runs[-1] = (start, match.end(), count + content)
+        if runs and RUN_GAP.fullmatch(normalised_text, runs[-1][1], start):
+            run_start, _end, count = runs[-1]
+            runs[-1] = (run_start, end, count + content)
         else:
-            runs.append((match.start(), match.end(), content))
+            runs.append((start, end, content))
     return [(start, end) for start, end, content in runs if content]
+
+
+@functools.lru_cache(maxsize=256)
+def query_word_pattern(query_words: frozenset[str]) -> re.Pattern[str]:
+    """Whole words of lower-cased text that are query words: scanning a hit for them instead of testing every
+    word it has took 0.052 → 0.035 ms a hit (6,900 VLC hits of title and question queries, same spans)."""
+    alternatives = "|".join(re.escape(word) for word in sorted(query_words, key=lambda w: (-len(w), w)))
+    return re.compile(rf"(?<![^\W_])(?:{alternatives})(?![^\W_])")
