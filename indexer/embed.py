@@ -44,7 +44,8 @@ HNSW_THRESHOLD = 50_000
 # With 8-bit codes the quantisation, not the graph, bounds what is kept (exact search over the codes keeps
 # 0.9934 of the top 10), so the sparser graph loses nothing measurable, saves 15 MB and half the build.
 # End to end on the 600 VLC title queries, hybrid recall@10: M 32 / 400 and M 16 / 400 0.985, M 16 / 200
-# 0.983 (one judgement lost; dense mode 0.962, 0.960, 0.960). Earlier, with float vectors: efConstruction
+# 0.983 (one judgement lost; dense mode 0.962, 0.958-0.960 over two builds, 0.960: a graph built on two
+# threads is not the same twice). Earlier, with float vectors: efConstruction
 # 80 / efSearch 128 missed the exact top hit for 18 title queries and cost dense recall@10 3 points; IVF-Flat
 # built in 9-12 s but kept only 0.96 of the top 10 at nprobe 64 (1,024 lists).
 HNSW_M = 16
