@@ -32,6 +32,8 @@ def train_encoder_command(
     sif_a: Annotated[float, typer.Option("--sif-a", help="token weight a/(a+p(token)) after training; 0: off")] = 1e-2,
     lexicon: Annotated[bool, typer.Option("--lexicon-pairs/--no-lexicon-pairs", help="also train on everyday and "
                        "English rewrites from the thesaurus and glossary (a Vietnamese-English model)")] = False,
+    question_repeat: Annotated[int, typer.Option("--question-repeat", help="also train on the written questions "
+                               "(eval/training/questions.py), each this many times; 0: not")] = 0,
     progress: Annotated[bool, typer.Option("--progress/--quiet")] = True,
 ) -> None:
     """Train a StaticEmbedding encoder on pairs mined from document structure, with BM25 hard negatives."""
@@ -39,7 +41,8 @@ def train_encoder_command(
 
     config = TrainConfig(seed=seed, epochs=epochs, batch_size=batch_size, dim=dim, vocab_size=vocab_size,
                          learning_rate=learning_rate, hard_negatives=hard_negatives,
-                         sif_a=sif_a or None, lexicon_pairs=lexicon)
+                         sif_a=sif_a or None, lexicon_pairs=lexicon,
+                         question_repeat=question_repeat)
     files = holdout if holdout is not None else list(DEFAULT_HOLDOUT)
     missing = [p for p in files if not p.is_file()]
     if missing:

@@ -85,6 +85,9 @@ class TrainConfig:
     # Pairs for questions and across languages (eval/training/pairs.py): everyday and English rewrites of
     # titles and clauses, glossary terms; the model then declares Vietnamese and English, one space.
     lexicon_pairs: bool = False
+    # Written questions paired with their answering clause (eval/training/questions.py), each this many times
+    # a training run; 0: none.
+    question_repeat: int = 0
 
 
 @dataclass(slots=True)
@@ -263,6 +266,21 @@ def sif_weights(token_ids: Sequence[Sequence[int]], vocab_size: int, a: float):
     return (a / (a + share)).astype(np.float32)
 
 
+def query_side_text(english_known: bool):
+    """What the encoder sees of a query at search time (search.query.analyse): the question less its question
+    words, or, for an English question and a Vietnamese-only encoder, its glossary translation."""
+    from search.lexicon import load_lexicon
+    from search.query import analyse
+
+    lexicon = load_lexicon()
+
+    def text(question: str) -> str:
+        plan = analyse(question, lexicon)
+        return plan.dense_text if plan.language == "vi" or english_known else plan.translated_text
+
+    return text
+
+
 # --------------------------------------------------------------------------------------------- training
 
 
@@ -404,6 +422,11 @@ def train_encoder(
         from search.lexicon import load_lexicon
 
         pairs += lexicon_pairs(articles, load_lexicon(), config.seed)
+    if config.question_repeat:
+        from eval.training.questions import load_questions, question_pairs
+
+        by_key = {a.key: a for a in articles}
+        pairs += question_pairs(load_questions(), by_key, query_side_text(config.lexicon_pairs), config.question_repeat)
     pairs = cap_pairs(pairs, config.max_pairs_per_kind, config.seed)
     for pair in pairs:
         report.pairs[pair.kind] = report.pairs.get(pair.kind, 0) + 1
@@ -412,7 +435,8 @@ def train_encoder(
     _say(progress, f"pairs {report.pairs}, hard negatives: {config.hard_negatives}, {report.seconds['mine']} s")
 
     clock = time.perf_counter()
-    texts = [f"{a.title}\n{a.body}" for a in articles] + tokenizer_texts(pairs)
+    texts = [f"{a.title}\n{a.body}" for a in articles] + tokenizer_texts(pairs) + sorted(
+        {p.anchor for p in pairs if p.kind.startswith("question-")})
     tokenizer = train_tokenizer(texts, config.vocab_size, config.min_frequency)
     report.seconds["tokenizer"] = round(time.perf_counter() - clock, 1)
     _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
