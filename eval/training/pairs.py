@@ -93,5 +93,7 @@ def _sample(pairs: list[TrainingPair], limit: int, rng: random.Random) -> list[T
 
 
 def tokenizer_texts(pairs: Sequence[TrainingPair]) -> list[str]:
-    """Texts that put the English pieces into the tokenizer's vocabulary (code-switched anchors, terms)."""
-    return [pair.anchor for pair in pairs if pair.kind.startswith("english") or pair.kind == "glossary-term"]
+    """Texts that put the English and everyday pieces into the tokenizer's vocabulary (code-switched anchors,
+    terms; each written question once, however often it is trained on)."""
+    return [pair.anchor for pair in pairs if pair.kind.startswith("english") or pair.kind == "glossary-term"] + \
+        sorted({pair.anchor for pair in pairs if pair.kind.startswith("question-")})

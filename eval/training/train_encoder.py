@@ -435,8 +435,7 @@ def train_encoder(
     _say(progress, f"pairs {report.pairs}, hard negatives: {config.hard_negatives}, {report.seconds['mine']} s")
 
     clock = time.perf_counter()
-    texts = [f"{a.title}\n{a.body}" for a in articles] + tokenizer_texts(pairs) + sorted(
-        {p.anchor for p in pairs if p.kind.startswith("question-")})
+    texts = [f"{a.title}\n{a.body}" for a in articles] + tokenizer_texts(pairs)
     tokenizer = train_tokenizer(texts, config.vocab_size, config.min_frequency)
     report.seconds["tokenizer"] = round(time.perf_counter() - clock, 1)
     _say(progress, f"tokenizer: {tokenizer.get_vocab_size()} pieces, {report.seconds['tokenizer']} s")
