@@ -154,7 +154,8 @@ def _print_text(hits: list[Any], info: dict[str, Any], explain: bool, group: boo
         for translation in info["translations"]:
             typer.echo(f"  translation into {info['target_language']} ({translation['table']}): "
                        f"{translation['source']} → {' | '.join(translation['targets'])}")
-        typer.echo(f"  signals: {', '.join(info['signals'])}")
+        typer.echo(f"  signals: {', '.join(info['signals'])}"
+                   f"{'  (reordered by the question reranker, search/rerank.py)' if info.get('reranked') else ''}")
     blocks = group_by_document(hits) if group else [{"hits": hits}]
     for block in blocks:
         if group:

@@ -4,7 +4,8 @@ score(c) = Σ_signal weight_signal / (RRF_K + rank_signal(c)), ranks from 1. Ran
 calibration between BM25 (unbounded) and cosine similarity. The phrase signal ranks the clauses that
 contain the whole query as a phrase (by their BM25 order); its weight makes them rise without pushing
 every other clause out, so a paraphrase or translation found by the encoder can still make the top k.
-Defaults were chosen on the development sets (seed_queries and vlc_title_queries), by kind of query.
+Defaults were chosen on the development sets (seed_queries and vlc_title_queries), by kind of query. For
+Vietnamese questions a learnt model then reorders the first fused candidates (search/rerank.py).
 """
 
 from __future__ import annotations

@@ -32,7 +32,8 @@ from search.highlight import term_spans, to_original
 from search.lexicon import load_lexicon
 from search.model import Hit
 from search.phrase import find_phrase, phrase_pattern, phrase_words
-from search.query import MODES, Filters, QueryPlan, analyse
+from search.query import MODES, Filters, QueryPlan, TermGroup, analyse
+from search.rerank import Candidates, Coverage, Reranker, candidate_features
 from search.retrieve import DenseRetriever, LexicalRetriever, top_positions
 from search.statements import statement_ranking
 
@@ -121,6 +122,10 @@ class Searcher:
         self._bare_section = table.bare_section
         self._clause_doc = table.doc
         self._kinds = table.kind
+        self._units = table.unit
+        self._lengths = np.diff(table.text_offsets)
+        # the learnt second stage over the fused candidates (search/rerank.py; None: fusion's order stands)
+        self.reranker: Reranker | None = Reranker.load()
         self._clause_cache: OrderedDict[int, Clause] = OrderedDict()  # least recently used first
         self._cache_lock = threading.Lock()
         self._document = functools.lru_cache(maxsize=DOCUMENT_CACHE)(self._read_document)
@@ -322,8 +327,8 @@ class Searcher:
         return found
 
     def search(self, query: str, k: int = 10, mode: str = "hybrid", filters: Filters | dict[str, Any] | None = None,
-               weights: FusionWeights | None = None) -> list[Hit]:
-        return self.search_explained(query, k, mode, filters, weights)[0]
+               weights: FusionWeights | None = None, rerank: bool = True) -> list[Hit]:
+        return self.search_explained(query, k, mode, filters, weights, rerank)[0]
 
     def analyse(self, query: str) -> QueryPlan:
         """The query's plan against this index (its languages, its vocabulary for unmarked input)."""
@@ -331,9 +336,12 @@ class Searcher:
 
     def search_explained(self, query: str, k: int = 10, mode: str = "hybrid",
                          filters: Filters | dict[str, Any] | None = None,
-                         weights: FusionWeights | None = None) -> tuple[list[Hit], dict[str, Any]]:
+                         weights: FusionWeights | None = None, rerank: bool = True,
+                         candidates: bool = False) -> tuple[list[Hit], dict[str, Any]]:
         """Hits plus timing and the query's analysis (terms, expansions, translations) for --explain and
-        the API."""
+        the API. `rerank`: let the reranker reorder the fused candidates where it serves the query's kind;
+        `candidates`: also return the fused candidates (positions, fused order) and their reranking
+        features as info["candidates"] (for training the reranker)."""
         started = time.perf_counter()
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}; choose one of {', '.join(MODES)}")
@@ -371,7 +379,8 @@ class Searcher:
             translated_mask = target if mask is None or target is None else (mask & target)
             translated_scores = self.lexical.group_scores(plan.translated_groups)
             rank("translated", *top_positions(translated_scores, depth, translated_mask))
-        dense_weight, dense_side = self._dense_signal(plan, mode, weights, mask, depth, translated_mask, blind, rank)
+        dense_weight, dense_side, query_vector, dense_mask = self._dense_signal(plan, mode, weights, mask, depth,
+                                                                                translated_mask, blind, rank)
         if mode == "hybrid" and weights.article:
             for signal, positions in self.article_signals(plan, lexical, translated_scores, mask, translated_mask,
                                                           depth).items():
@@ -401,6 +410,28 @@ class Searcher:
             if verified is not None:  # quoted phrases: only verified clauses, even if no signal ranked them
                 seen = {p for p, _ in order}
                 order += [(p, 0.0) for p in rankings.get("phrase", np.zeros(0, np.int64)).tolist() if p not in seen]
+        reranker = self.reranker
+        candidates_info: dict[str, np.ndarray] | None = None
+        reranked = False
+        wanted = mode == "hybrid" and verified is None and (candidates or (
+            rerank and reranker is not None and plan.kind in reranker.kinds))
+        if wanted:
+            depth_reranked = reranker.depth if reranker is not None else weights.depth
+            pool = np.array([p for p, _s in order[:depth_reranked]], dtype=np.int64)
+            evidence = self.candidate_evidence(plan, pool, order, rankings, lexical, translated_scores,
+                                               query_vector, dense_mask)
+            features = candidate_features(evidence)
+            # the query's own language only, and never a clause holding the whole query as a phrase: those
+            # keep the places fusion gave them (search.rerank.Reranker.reorder)
+            same = self._same_language[plan.language]
+            movable = np.ones(len(pool), dtype=bool) if same is None else same[pool].copy()
+            if phrase_hits:
+                movable &= ~np.isin(pool, np.fromiter(phrase_hits, dtype=np.int64))
+            if candidates:
+                candidates_info = {"positions": pool, "features": features, "movable": movable}
+            if rerank and reranker is not None and plan.kind in reranker.kinds:
+                order = reranker.reorder(order, features, movable)
+                reranked = True
 
         if verified is None and mode != "phrase" and not (filters and filters.kind):
             order = self._substitute_leads(order)
@@ -420,8 +451,59 @@ class Searcher:
             hits.append(self._hit(position_rank, position, score, scores, spans, query_words))
         info = {"query": query, "mode": mode, "took_ms": round((time.perf_counter() - started) * 1000, 2),
                 **plan.explain(), "phrases": required, "phrase_matches": len(phrase_hits or {}),
-                "signals": sorted(rankings)}
+                "signals": sorted(rankings), "reranked": reranked}
+        if candidates:
+            info["candidates"] = candidates_info if wanted else None
         return hits, info
+
+    def candidate_evidence(self, plan: QueryPlan, pool: np.ndarray, order: list[tuple[int, float]],
+                           rankings: dict[str, np.ndarray], lexical: np.ndarray,
+                           translated: np.ndarray | None, query_vector: np.ndarray | None,
+                           dense_mask: np.ndarray | None) -> Candidates:
+        """What the reranker reads of the fused candidates `pool` (the first of `order`)."""
+        ranks = {}
+        for signal, positions in rankings.items():
+            where = {p: r for r, p in enumerate(positions.tolist(), start=1)}
+            ranks[signal] = np.array([where.get(p, 0) for p in pool.tolist()], dtype=float)
+        dense = None
+        if query_vector is not None and len(pool):
+            dense = (self.dense.vectors(pool) @ query_vector.reshape(-1)).astype(float)
+            if dense_mask is not None:
+                dense = np.where(dense_mask[pool], dense, np.nan)
+        user = len(plan.groups) - len(plan.expansions)
+        return Candidates(
+            positions=pool, fused=np.array([s for _p, s in order[: len(pool)]], dtype=float), ranks=ranks,
+            bm25=lexical[pool].astype(float), translated=None if translated is None else translated[pool].astype(float),
+            dense=dense, coverage=self._coverage(plan.groups, pool, user),
+            translated_coverage=self._coverage(plan.translated_groups, pool) if plan.translated_groups else None,
+            lengths=self._lengths[pool], kinds=self._kinds[pool], units=self._units[pool])
+
+    def _coverage(self, groups: tuple[TermGroup, ...], pool: np.ndarray, user: int | None = None) -> Coverage:
+        body, head, unit = self.clause_presence(groups, pool)
+        return Coverage(body, head, unit, self.group_idf(groups), len(groups) if user is None else user)
+
+    def clause_presence(self, groups: tuple[TermGroup, ...] | list[TermGroup],
+                        positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """groups × positions: how much of each group the clause body, its heading chain and its reading
+        unit hold (LexicalRetriever.group_presence; unit None without a unit field)."""
+        lexical = self.lexical
+        body = lexical.group_presence("body", groups, positions)
+        head = lexical.group_presence("head", groups, lexical.head_rows[positions])
+        unit = None if self._unit_row is None else lexical.group_presence("unit", groups, self._unit_row[positions])
+        return body, head, unit
+
+    def group_idf(self, groups: tuple[TermGroup, ...]) -> np.ndarray:
+        """Per group, its weight × the highest body idf among its terms (0 for terms the index lacks)."""
+        terms = [t for group in groups for alternative in group.alternatives for t in alternative]
+        frequencies = self.lexical.document_frequencies(list(dict.fromkeys(terms)))
+        size = self.lexical.size
+        idf = np.zeros(len(groups))
+        for g, group in enumerate(groups):
+            found = [frequencies[t] for alternative in group.alternatives for t in alternative if t in frequencies]
+            if found:
+                df = min(found)
+                idf[g] = group.weight * np.log(1 + (size - df + 0.5) / (df + 0.5))
+        return idf
 
     def answer_signals(self, plan: QueryPlan, pool: np.ndarray, rankings: dict[str, np.ndarray],
                        weights: FusionWeights) -> dict[str, np.ndarray]:
@@ -465,12 +547,13 @@ class Searcher:
 
     def _dense_signal(self, plan: QueryPlan, mode: str, weights: FusionWeights, mask: np.ndarray | None,
                       depth: int, translated_mask: np.ndarray | None, blind: dict[str, np.ndarray],
-                      rank: Any) -> tuple[float, str]:
+                      rank: Any) -> tuple[float, str, np.ndarray | None, np.ndarray | None]:
         """Rank by dense similarity when the encoder knows the query's language, or else the language its
         translation is in (an English question, translated, reaches a Vietnamese-only encoder); returns the
-        weight the dense signal gets in fusion (0: not used) and the language side it judges (fuse.fuse)."""
+        weight the dense signal gets in fusion (0: not used), the language side it judges (fuse.fuse), the
+        query vector and the mask of the clauses it compared (None: all)."""
         if self.dense is None or mode not in ("dense", "hybrid"):
-            return 0.0, "source"
+            return 0.0, "source", None, None
         languages = (self._manifest.model or {}).get("languages", ["*"])
         side = "both" if self.dense.encoder.cross_lingual else "source"
         if "*" in languages or plan.language in languages:
@@ -486,10 +569,11 @@ class Searcher:
         else:
             weight = weights.dense_other_language
             if not weight and mode != "dense":
-                return 0.0, "source"
+                return 0.0, "source", None, None
             text, language, dense_mask = plan.dense_text, plan.language, mask
-        rank("dense", *self.dense.search(text, depth, dense_mask, language))
-        return weight, side
+        vector = self.dense.encoder.encode_query(text, language)
+        rank("dense", *self.dense.search_vector(vector, depth, dense_mask))
+        return weight, side, vector, dense_mask
 
     def _substitute_leads(self, order: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Bare article headings replaced by the clause that leads their content, first occurrence kept;

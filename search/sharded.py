@@ -77,6 +77,12 @@ class ShardReplica:
     def containing_all(self, terms: list[str]) -> np.ndarray:
         return self.searcher.lexical.containing_all(terms)
 
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]:
+        return self.searcher.lexical.document_frequencies(terms)
+
+    def clause_presence(self, groups: list[TermGroup], positions: np.ndarray) -> tuple[np.ndarray, ...]:
+        return self.searcher.clause_presence(groups, positions)
+
     def norm_texts(self, positions: list[int]) -> dict[int, str]:
         return self.searcher.store.norm_texts(positions)
 
@@ -215,6 +221,14 @@ class ShardedLexical:
         return np.concatenate([np.asarray(local, np.int64) + start
                                for local, start in zip(found, self._shards.starts.tolist(), strict=True)])
 
+    def document_frequencies(self, terms: list[str]) -> dict[str, int]:
+        """The collection's document frequencies: the sum of the shards'."""
+        total: dict[str, int] = {}
+        for found in self._shards.call_all("document_frequencies", list(terms)):
+            for term, frequency in found.items():
+                total[term] = total.get(term, 0) + frequency
+        return total
+
     def unmarked_vocabulary(self) -> UnmarkedVocabulary:
         return self._unmarked
 
@@ -279,9 +293,34 @@ class ShardedSearcher(Searcher):
     """A Searcher over a sharded index (see the module); `close()` ends its replicas."""
 
     replicas: list[list[Any]]
+    shards: Shards
 
     def close(self) -> None:
         kill(self.replicas)
+
+    def clause_presence(self, groups: tuple[TermGroup, ...] | list[TermGroup],
+                        positions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Each shard's clauses answered by its replica, the columns put back in `positions`' order."""
+        import ray
+
+        shards = self.shards
+        by_shard = shards.split(positions.tolist())
+        refs = {shard: shards.replica(shard).clause_presence.remote(list(groups), np.array(local, dtype=np.int64))
+                for shard, local in by_shard.items()}
+        found = dict(zip(refs, ray.get(list(refs.values())), strict=True))
+        shard_of = np.searchsorted(shards.starts, positions, side="right") - 1
+        fields: list[np.ndarray | None] = []
+        for field in range(3):
+            if any(block[field] is None for block in found.values()) or not found:
+                fields.append(None if found else np.zeros((len(groups), 0)))
+                continue
+            merged = np.zeros((len(groups), len(positions)))
+            for shard, block in found.items():
+                merged[:, shard_of == shard] = block[field]
+            fields.append(merged)
+        body, head, unit = fields
+        assert body is not None and head is not None
+        return body, head, unit
 
 
 def open_sharded(index_dir: Path | str, address: str | None = None, replicas: int = 1,
@@ -324,6 +363,7 @@ def open_sharded(index_dir: Path | str, address: str | None = None, replicas: in
     searcher = ShardedSearcher(index_dir, directory, manifest, ShardedStore(federation, headers, ids), table,
                                ShardedTexts(federation), lexical, dense, weights)  # type: ignore[arg-type]
     searcher.replicas = groups
+    searcher.shards = federation
     return searcher
 
 

@@ -78,6 +78,25 @@ def compare_encoders_command(
                                                     encoding="utf-8")
 
 
+def train_reranker_command(
+    index: Annotated[Path, typer.Option("--index", help="the index the questions are asked of, e.g. .lexvn/vlc-index")],
+    dev: Annotated[list[Path], typer.Option("--dev", help="a development half (repeat); never a test half")],
+    out: Annotated[Path, typer.Option("--out", help="where to write the model")] = Path("search/data/reranker.json"),
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="kinds of query it serves (default: question)")] = None,
+    check: Annotated[list[Path] | None, typer.Option("--check", help="a development file judged with the final "
+                                                    "model as well (e.g. eval/questions/vlc_written.dev.jsonl)")] = None,
+) -> None:
+    """Train the reranker over fused candidates (search/rerank.py) on the written training questions and the
+    development halves; choose its setting by cross-validation on the latter (eval.training.train_reranker)."""
+    import json
+
+    from eval.training.train_reranker import train
+
+    report = train(index, dev, out, tuple(kind or ("question",)), checks=check or ())
+    typer.echo(json.dumps(report, indent=1, ensure_ascii=False))
+
+
 def register(app: typer.Typer) -> None:
     app.command("train-encoder")(train_encoder_command)
+    app.command("train-reranker")(train_reranker_command)
     app.command("compare-encoders")(compare_encoders_command)

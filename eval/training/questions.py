@@ -83,10 +83,15 @@ def question_pairs(questions: Iterable[WrittenQuestion], articles: Mapping[str, 
 def dev_queries(questions: Sequence[WrittenQuestion], articles: Mapping[str, Article]) -> list[dict]:
     """The development articles' questions in the shared anchor format (the answering clause's head as
     the anchor), Vietnamese and English apart by `kind`."""
+    return anchored_queries(questions, articles, dev=True)
+
+
+def anchored_queries(questions: Sequence[WrittenQuestion], articles: Mapping[str, Article], dev: bool) -> list[dict]:
+    """The development (`dev`) or the training articles' questions in the shared anchor format."""
     queries = []
     for number, question in enumerate(questions):
         answer = answer_text(question, articles)
-        if answer is None or not is_dev_article(question.article):
+        if answer is None or is_dev_article(question.article) != dev:
             continue
         anchor = answer[:ANCHOR_CHARS].rsplit(" ", 1)[0] if len(answer) > ANCHOR_CHARS else answer
         queries.append({"id": f"w{number:04d}", "query": question.text,

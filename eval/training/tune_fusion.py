@@ -53,7 +53,7 @@ class Prepared:
     units: list[set[int]] = field(default_factory=list)  # per judgement, the positions of its unit
 
 
-def _unit_positions(searcher: Searcher, units: ArticleUnits, query: LabelledQuery) -> list[set[int]]:
+def unit_positions(searcher: Searcher, units: ArticleUnits, query: LabelledQuery) -> list[set[int]]:
     found = []
     for judgement in query.judgements:
         unit = units.judgement_unit(judgement)
@@ -65,7 +65,7 @@ def _unit_positions(searcher: Searcher, units: ArticleUnits, query: LabelledQuer
     return found
 
 
-def _satisfying(searcher: Searcher, query: LabelledQuery) -> list[set[int]]:
+def satisfying(searcher: Searcher, query: LabelledQuery) -> list[set[int]]:
     found = []
     for judgement in query.judgements:
         document = searcher.get_document(judgement.doc)
@@ -109,7 +109,7 @@ def prepare(searcher: Searcher, queries: Iterable[LabelledQuery]) -> list[Prepar
             hits = searcher._verify([plan.text], plan.language, None)
             phrase = np.array(sorted(hits), dtype=np.int64) if hits else None
         prepared.append(Prepared(query, plan, parts, translated, target, dense, dense_blind, dense_side, phrase,
-                                 _satisfying(searcher, query), _unit_positions(searcher, units, query)))
+                                 satisfying(searcher, query), unit_positions(searcher, units, query)))
     return prepared
 
 

@@ -58,5 +58,7 @@ def test_a_quantity_question_gets_the_clause_stating_it(tmp_path: Path) -> None:
         "việc báo trước cho người sử dụng lao động về việc nghỉ việc của người lao động.\n")
     question = "nghỉ việc thì người lao động phải báo trước mấy ngày?"
     assert not searcher.search(question, k=1, mode="bm25")[0].text.startswith("a) Ít nhất 45 ngày")
-    top = searcher.search(question, k=1, mode="hybrid")[0]
+    # fusion's order: in a two-article index the reranker's coverage and unit features say little (on the
+    # VLC, reranked, this question's first hit is khoản 1 Điều 35, the notice periods)
+    top = searcher.search(question, k=1, mode="hybrid", rerank=False)[0]
     assert top.text.startswith("a) Ít nhất 45 ngày") and top.scores["statement_rank"] == 1.0
