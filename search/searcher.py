@@ -360,6 +360,12 @@ class Searcher:
             mask = allowed if mask is None else (mask & allowed)
 
         lexical = self.lexical.group_scores(plan.groups)
+        source = self._same_language[plan.language]
+        if plan.translated_groups and mode in ("hybrid", "bm25") and source is not None:
+            # A translated query judges the other language; the user's own words judge only clauses of
+            # theirs. Over Vietnamese text English words match unmarked syllables: "can" ranked "bị can"
+            # (defendant) first for a question on counterfeit goods (EN dev: measured in the closing note).
+            lexical = np.where(source, lexical, np.float32(0.0))
         rankings: dict[str, np.ndarray] = {}
         signal_scores: dict[str, dict[int, float]] = {}
         depth = max(weights.depth, k)

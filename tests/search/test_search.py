@@ -223,3 +223,23 @@ def test_vlc_title_queries_bm25_recall(tmp_path_factory):
     recall, mrr = recall_mrr(searcher, load_queries(VLC.parent / "eval" / "vlc_title_queries.jsonl"), "bm25")
     print(f"VLC title bm25 recall@10={recall:.4f} MRR@10={mrr:.4f}")
     assert recall >= 0.95, recall
+
+
+def test_an_english_question_over_vietnamese_laws_is_judged_by_its_translation_not_its_syllables(tmp_path):
+    """Over a Vietnamese-only index, the English words of a translated question judge no clause: "can"
+    is also an unmarked Vietnamese syllable (bị can, the defendant), and it once ranked a summons clause
+    first for a question on counterfeit goods."""
+    from tests.helpers import one_file_searcher
+
+    searcher = one_file_searcher(tmp_path, "bo-luat-hinh-su.txt",
+        "BỘ LUẬT HÌNH SỰ\n\nĐiều 182. Triệu tập bị can\n\n"
+        "1. Khi triệu tập bị can, Điều tra viên phải gửi giấy triệu tập cho bị can; bị can phải có mặt.\n\n"
+        "Điều 192. Tội sản xuất, buôn bán hàng giả\n\n"
+        "1. Người nào sản xuất, buôn bán hàng giả thì bị phạt tiền từ 100.000.000 đồng.\n")
+    question = "What punishment can someone face for selling counterfeit goods?"
+    plan = searcher.analyse(question)
+    assert plan.language == "en" and plan.translated_groups
+    for mode in ("bm25", "hybrid"):
+        hits = searcher.search(question, k=5, mode=mode, rerank=False)
+        assert hits and "hàng giả" in hits[0].text, mode
+        assert all("bị can" not in hit.text for hit in hits), [hit.text for hit in hits]
